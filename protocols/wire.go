@@ -1,0 +1,373 @@
+package protocols
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind says who produced a transcript line.
+type Kind uint8
+
+// Kinds of transcript lines.
+const (
+	Client Kind = iota + 1 // "C:" a line the client sent
+	Server                 // "S:" a line the server sent
+	Note                   // "N:" an event: connected, TLS, closed, error
+)
+
+// String is the line prefix letter.
+func (k Kind) String() string {
+	switch k {
+	case Client:
+		return "C"
+	case Server:
+		return "S"
+	case Note:
+		return "N"
+	}
+	return "?"
+}
+
+// Event is one line of a transcript, in the order it crossed the wire.
+type Event struct {
+	Kind    Kind
+	Text    string // the line without its line end; raw bytes, unescaped
+	Source  int    // Client: 1-based line of the C: line in the lab; else 0
+	Payload bool   // part of a body: a message, a literal, an HTTP entity
+	NoEOL   bool   // the bytes ended without a line end
+}
+
+// Limits bound what a Wire reads and buffers: everything a server sends is
+// untrusted.
+type Limits struct {
+	MaxLine     int           // longest server line, bytes (default 64 KiB)
+	MaxBytes    int64         // most server bytes in one session (default 16 MiB)
+	ReadTimeout time.Duration // longest wait for the server (default 10s)
+}
+
+// DefaultLimits are used for zero fields of Limits.
+var DefaultLimits = Limits{MaxLine: 64 << 10, MaxBytes: 16 << 20, ReadTimeout: 10 * time.Second}
+
+// ErrLimit is wrapped by errors for a server exceeding a Limit.
+var ErrLimit = errors.New("limit exceeded")
+
+// Wire is a recording connection: every byte read from or written to the
+// server is kept, in order, as transcript Events. Protocols frame responses
+// with its Read methods; the bytes shown are the bytes that crossed the wire.
+type Wire struct {
+	mu       sync.Mutex
+	conn     net.Conn
+	br       *bufio.Reader
+	limits   Limits
+	tls      *tls.Config
+	events   []Event
+	partial  []byte // server bytes after the last line end
+	partPay  bool   // the partial line started inside a payload
+	read     int64
+	eof      bool
+	closed   bool
+	Insecure bool // TLS verification is off; said in the TLS note
+}
+
+// NewWire wraps conn. tlsConfig is used by StartTLS; it may be nil when the
+// session never upgrades.
+func NewWire(conn net.Conn, tlsConfig *tls.Config, limits Limits) *Wire {
+	if limits.MaxLine <= 0 {
+		limits.MaxLine = DefaultLimits.MaxLine
+	}
+	if limits.MaxBytes <= 0 {
+		limits.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if limits.ReadTimeout <= 0 {
+		limits.ReadTimeout = DefaultLimits.ReadTimeout
+	}
+	w := &Wire{conn: conn, limits: limits, tls: tlsConfig}
+	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
+	return w
+}
+
+// deadlineReader sets a fresh read deadline before each read from the
+// connection, so a silent server fails the session instead of hanging it.
+type deadlineReader struct{ w *Wire }
+
+func (d deadlineReader) Read(p []byte) (int, error) {
+	_ = d.w.conn.SetReadDeadline(time.Now().Add(d.w.limits.ReadTimeout))
+	return d.w.conn.Read(p)
+}
+
+// Events returns a copy of the transcript so far, with any unterminated
+// server bytes as a last NoEOL line.
+func (w *Wire) Events() []Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := append([]Event(nil), w.events...)
+	if len(w.partial) > 0 {
+		out = append(out, Event{Kind: Server, Text: string(w.partial), Payload: w.partPay, NoEOL: true})
+	}
+	return out
+}
+
+// Note records an event line such as "connected to mail (smtp, port 25)".
+func (w *Wire) Note(format string, args ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flushPartialLocked()
+	w.events = append(w.events, Event{Kind: Note, Text: fmt.Sprintf(format, args...)})
+}
+
+func (w *Wire) flushPartialLocked() {
+	if len(w.partial) > 0 {
+		w.events = append(w.events, Event{Kind: Server, Text: string(w.partial), Payload: w.partPay, NoEOL: true})
+		w.partial = nil
+	}
+}
+
+// Send writes each line followed by CRLF, in one write, and records them.
+// Lines of a pipelined group are sent together this way.
+func (w *Wire) Send(lines ...ClientLine) error {
+	var buf bytes.Buffer
+	for _, l := range lines {
+		buf.WriteString(l.Text)
+		buf.WriteString("\r\n")
+	}
+	return w.Write(buf.Bytes(), lines, false)
+}
+
+// Write sends p as it is and records shown as the client lines it carries;
+// payload marks them as body lines. Protocols use it for bytes that do not
+// end in CRLF, such as an HTTP body sized by Content-Length.
+func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
+	w.mu.Lock()
+	w.flushPartialLocked()
+	for _, l := range shown {
+		text := l.Display
+		if text == "" && l.Text != "" && l.Display == "" {
+			text = l.Text
+		}
+		w.events = append(w.events, Event{Kind: Client, Text: text, Source: l.Source, Payload: payload})
+	}
+	w.mu.Unlock()
+	_ = w.conn.SetWriteDeadline(time.Now().Add(w.limits.ReadTimeout))
+	if _, err := w.conn.Write(p); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
+}
+
+// record appends server bytes to the transcript, cutting lines at LF and
+// dropping the CR of a CRLF.
+func (w *Wire) record(b []byte, payload bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(b) > 0 {
+		if len(w.partial) == 0 {
+			w.partPay = payload
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			w.partial = append(w.partial, b...)
+			return
+		}
+		line := append(w.partial, b[:i]...)
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		w.events = append(w.events, Event{Kind: Server, Text: string(line), Payload: w.partPay})
+		w.partial = nil
+		b = b[i+1:]
+	}
+}
+
+func (w *Wire) count(n int) error {
+	w.read += int64(n)
+	if w.read > w.limits.MaxBytes {
+		return fmt.Errorf("server sent more than %d bytes in one session: %w", w.limits.MaxBytes, ErrLimit)
+	}
+	return nil
+}
+
+func (w *Wire) readErr(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		w.markEOF()
+		return io.ErrUnexpectedEOF
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("no answer from the server within %s", w.limits.ReadTimeout)
+	}
+	return err
+}
+
+func (w *Wire) markEOF() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.eof {
+		w.eof = true
+		w.flushPartialLocked()
+		w.events = append(w.events, Event{Kind: Note, Text: "connection closed by the server"})
+	}
+}
+
+// ServerClosed reports whether the server has closed the connection.
+func (w *Wire) ServerClosed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.eof
+}
+
+// ReadLine reads one server line and returns it without its line end. A
+// connection closed before the line end gives io.ErrUnexpectedEOF; a line
+// longer than Limits.MaxLine gives an error wrapping ErrLimit.
+func (w *Wire) ReadLine() (string, error) { return w.readLine(false) }
+
+// ReadPayloadLine is ReadLine for a line of a body (a message, a literal).
+func (w *Wire) ReadPayloadLine() (string, error) { return w.readLine(true) }
+
+func (w *Wire) readLine(payload bool) (string, error) {
+	var line []byte
+	for {
+		chunk, err := w.br.ReadSlice('\n')
+		if cerr := w.count(len(chunk)); cerr != nil {
+			w.record(chunk, payload)
+			return "", cerr
+		}
+		line = append(line, chunk...)
+		w.record(chunk, payload)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(line) > w.limits.MaxLine {
+				return "", fmt.Errorf("server line longer than %d bytes: %w", w.limits.MaxLine, ErrLimit)
+			}
+			continue
+		}
+		return "", w.readErr(err)
+	}
+	if len(line) > w.limits.MaxLine {
+		return "", fmt.Errorf("server line longer than %d bytes: %w", w.limits.MaxLine, ErrLimit)
+	}
+	s := strings.TrimSuffix(string(line), "\n")
+	return strings.TrimSuffix(s, "\r"), nil
+}
+
+// ReadN reads exactly n bytes (an IMAP literal, an HTTP body).
+func (w *Wire) ReadN(n int64, payload bool) ([]byte, error) {
+	if n < 0 || n > w.limits.MaxBytes-w.read {
+		return nil, fmt.Errorf("server announced %d bytes, more than the %d-byte session limit: %w", n, w.limits.MaxBytes, ErrLimit)
+	}
+	buf := make([]byte, 0, min(n, 64<<10))
+	tmp := make([]byte, 32<<10)
+	for int64(len(buf)) < n {
+		want := min(int64(len(tmp)), n-int64(len(buf)))
+		k, err := w.br.Read(tmp[:want])
+		if k > 0 {
+			_ = w.count(k)
+			buf = append(buf, tmp[:k]...)
+			w.record(tmp[:k], payload)
+		}
+		if err != nil {
+			return buf, w.readErr(err)
+		}
+	}
+	return buf, nil
+}
+
+// ReadToClose reads until the server closes the connection (an HTTP body
+// without a length).
+func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
+	var buf []byte
+	tmp := make([]byte, 32<<10)
+	for {
+		k, err := w.br.Read(tmp)
+		if k > 0 {
+			if cerr := w.count(k); cerr != nil {
+				return buf, cerr
+			}
+			buf = append(buf, tmp[:k]...)
+			w.record(tmp[:k], payload)
+		}
+		if errors.Is(err, io.EOF) {
+			w.markEOF()
+			return buf, nil
+		}
+		if err != nil {
+			return buf, w.readErr(err)
+		}
+	}
+}
+
+// ExpectClose waits for the server to close the connection after a goodbye
+// (SMTP QUIT, IMAP LOGOUT), recording anything it still sends. A server that
+// keeps the connection open is not an error: the client closes it.
+func (w *Wire) ExpectClose() {
+	if w.ServerClosed() {
+		return
+	}
+	_, _ = w.ReadToClose(false)
+}
+
+// Buffered reports how many server bytes are read but not yet consumed.
+func (w *Wire) Buffered() int { return w.br.Buffered() }
+
+// StartTLS performs a client TLS handshake over the connection (after a
+// STARTTLS go-ahead, or at once for implicit TLS) and records a note with
+// the version, cipher suite and certificate subject.
+func (w *Wire) StartTLS() error {
+	if w.tls == nil {
+		return errors.New("tls: no TLS configuration for this server")
+	}
+	if n := w.br.Buffered(); n > 0 {
+		// Bytes sent in clear before the handshake would be read as if they
+		// came over TLS: the STARTTLS response-injection attack.
+		return fmt.Errorf("tls: server sent %d bytes after its go-ahead, before the handshake", n)
+	}
+	tc := tls.Client(w.conn, w.tls)
+	_ = w.conn.SetDeadline(time.Now().Add(w.limits.ReadTimeout))
+	if err := tc.Handshake(); err != nil {
+		w.Note("TLS handshake failed: %v", err)
+		return fmt.Errorf("tls: %w", err)
+	}
+	_ = w.conn.SetDeadline(time.Time{})
+	w.conn = tc
+	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
+	w.Note("%s", TLSNote(tc.ConnectionState(), w.Insecure))
+	return nil
+}
+
+// TLSNote describes a finished handshake for a transcript.
+func TLSNote(st tls.ConnectionState, insecure bool) string {
+	subject := "no certificate"
+	if len(st.PeerCertificates) > 0 {
+		subject = st.PeerCertificates[0].Subject.String()
+	}
+	verified := "verified"
+	if insecure {
+		verified = "NOT verified (insecure)"
+	}
+	return fmt.Sprintf("TLS %s, %s, certificate %s, %s",
+		strings.TrimPrefix(tls.VersionName(st.Version), "TLS "), tls.CipherSuiteName(st.CipherSuite), subject, verified)
+}
+
+// Close closes the connection; a client-side close is recorded unless the
+// server closed first.
+func (w *Wire) Close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.flushPartialLocked()
+	if !w.eof {
+		w.events = append(w.events, Event{Kind: Note, Text: "connection closed by the client"})
+	}
+	w.mu.Unlock()
+	return w.conn.Close()
+}
