@@ -1,0 +1,247 @@
+// Package engine loads labs, resolves their servers, runs their session
+// blocks and hands the results to the renderer. It knows protocols only
+// through the protocols package.
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/protocols"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Registry *protocols.Registry
+	Embedded EmbeddedProvider // starts a fresh lab server set per lab; nil: embedded servers unavailable
+	Jobs     int              // labs run at once; default 4
+	// Servers override or add lab servers by name (--server NAME=URL).
+	Servers map[string]lab.ServerEntry
+	// LookupEnv reads the environment; os.LookupEnv when nil.
+	LookupEnv func(string) (string, bool)
+	// Progress, when set, is told when a block starts and ends.
+	Progress func(ev ProgressEvent)
+	// Now gives the verification time shown on pages; time.Now when nil.
+	Now func() time.Time
+}
+
+// ProgressEvent reports the engine's progress.
+type ProgressEvent struct {
+	Lab     string
+	Block   int // 1-based
+	Blocks  int
+	Done    bool
+	Elapsed time.Duration
+}
+
+// EmbeddedProvider starts wirebook's embedded lab servers.
+type EmbeddedProvider interface {
+	Start(fixtures []Fixture) (EmbeddedSet, error)
+}
+
+// Fixture is a message (or an empty folder when Data is nil) put in the
+// embedded store before a lab runs.
+type Fixture struct {
+	User, Mailbox string
+	Flags         []string
+	Data          []byte
+}
+
+// EmbeddedSet is one running set of embedded servers with its own store.
+type EmbeddedSet interface {
+	// Addr is the listening address of a service ("smtp", "smtps",
+	// "submission", "pop3", "imaps", "http", ...), "" if not offered.
+	Addr(service string) string
+	// ClientTLS is a client configuration trusting the set's certificate.
+	ClientTLS(serverName string) *tls.Config
+	// Hostname is the name the servers announce (mail.example.com).
+	Hostname() string
+	// Credentials are the default lab login.
+	Credentials() (user, password string)
+	Close() error
+}
+
+// Engine runs labs.
+type Engine struct {
+	opts Options
+}
+
+// New returns an engine.
+func New(opts Options) *Engine {
+	if opts.Jobs <= 0 {
+		opts.Jobs = 4
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Engine{opts: opts}
+}
+
+// Registry is the engine's protocol registry.
+func (e *Engine) Registry() *protocols.Registry { return e.opts.Registry }
+
+// LabResult is what running one lab gave.
+type LabResult struct {
+	Path     string
+	Lab      *lab.Lab // nil when the file could not be read
+	Err      error    // a load or format error (lab.ErrorList) or a setup failure
+	Sessions []*SessionResult
+}
+
+// Failed reports whether the lab had an error or a failing session.
+func (r *LabResult) Failed() bool {
+	if r.Err != nil {
+		return true
+	}
+	for _, s := range r.Sessions {
+		if s.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionResult is the transcript of one block.
+type SessionResult struct {
+	Block    *lab.Block
+	Events   []protocols.Event
+	Err      error  // connection refused, timeout, protocol error...
+	Server   string // the server's name as the lab calls it
+	Software string // what the server's greeting announces
+	Embedded bool
+	Insecure bool
+	When     time.Time
+}
+
+// FindLabs expands paths (files or directories) to lab files in a stable
+// order. A directory's index.md is the course page, not a lab.
+func FindLabs(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && strings.HasSuffix(d.Name(), ".md") && d.Name() != "index.md" && !strings.EqualFold(d.Name(), "README.md") {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Load parses one lab file.
+func (e *Engine) Load(path string) (*lab.Lab, error) {
+	return lab.Load(path, func(p string) bool {
+		_, _, ok := e.opts.Registry.Lookup(p)
+		return ok
+	})
+}
+
+// RunLabs loads and runs every lab, several at once; sessions inside a lab
+// run in document order. Results come back in the order of paths, sorted
+// by the labs' "order" front matter.
+func (e *Engine) RunLabs(ctx context.Context, paths []string) []*LabResult {
+	results := make([]*LabResult, len(paths))
+	sem := make(chan struct{}, e.opts.Jobs)
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = e.RunLab(ctx, p)
+		}()
+	}
+	wg.Wait()
+	SortResults(results)
+	return results
+}
+
+// SortResults orders labs by their front matter "order", then path.
+func SortResults(results []*LabResult) {
+	order := func(r *LabResult) int {
+		if r.Lab == nil || r.Lab.Front.Order == 0 {
+			return 1 << 30
+		}
+		return r.Lab.Front.Order
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		if oi, oj := order(results[i]), order(results[j]); oi != oj {
+			return oi < oj
+		}
+		return results[i].Path < results[j].Path
+	})
+}
+
+// RunLab loads one lab and runs its blocks.
+func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
+	res := &LabResult{Path: path}
+	l, err := e.Load(path)
+	res.Lab = l
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	run, err := e.prepare(l)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer run.close()
+	for _, b := range l.Blocks {
+		start := time.Now()
+		if e.opts.Progress != nil {
+			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks)})
+		}
+		res.Sessions = append(res.Sessions, run.session(ctx, b))
+		if e.opts.Progress != nil {
+			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks), Done: true, Elapsed: time.Since(start)})
+		}
+	}
+	return res
+}
+
+// positioned wraps err with the block's file:line.
+func positioned(l *lab.Lab, line int, err error) error {
+	var le *lab.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	return &lab.Error{File: l.Path, Line: line, Msg: err.Error()}
+}
+
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprint(err)
+}

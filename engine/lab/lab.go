@@ -1,0 +1,373 @@
+// Package lab reads a Markdown lab: its YAML front matter and its session
+// blocks (fenced code blocks whose info string names a protocol), keeping
+// every byte of the source so a lab can be printed back unchanged and
+// updated in place.
+package lab
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is a problem in a lab file, with its position.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ErrorList is every problem found in one lab, in line order.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Lab is one parsed lab file.
+type Lab struct {
+	Path   string
+	Source []byte // the file exactly as read
+	Front  FrontMatter
+	Blocks []*Block // session blocks in document order
+	// Markdown is Source with the front matter blanked out (same length and
+	// line numbers), ready for goldmark.
+	Markdown []byte
+}
+
+// FrontMatter is the YAML header of a lab.
+type FrontMatter struct {
+	Title    string                 `yaml:"title"`
+	Summary  string                 `yaml:"summary"`
+	Order    int                    `yaml:"order"`
+	Servers  map[string]ServerEntry `yaml:"servers"`
+	Fixtures []Fixture              `yaml:"fixtures"`
+	Vars     map[string]string      `yaml:"vars"`
+}
+
+// Fixture seeds a mailbox of the embedded store before the lab runs.
+type Fixture struct {
+	User    string   `yaml:"user"`
+	Mailbox string   `yaml:"mailbox"` // default INBOX; created if missing
+	File    string   `yaml:"file"`    // .eml beside the lab; empty for an empty folder
+	Flags   []string `yaml:"flags"`
+}
+
+// ServerEntry configures a server used by the lab's blocks. Written either
+// as a word ("embedded") or a URL ("smtp://mail.example.org:587"), or as a
+// mapping with the fields below.
+type ServerEntry struct {
+	Embedded bool              `yaml:"embedded"`
+	URL      string            `yaml:"url"`
+	Host     string            `yaml:"host"`
+	Ports    map[string]int    `yaml:"ports"`
+	TLS      string            `yaml:"tls"` // "", "implicit"
+	CAFile   string            `yaml:"ca"`
+	Insecure bool              `yaml:"insecure"`
+	User     string            `yaml:"user"`
+	Password string            `yaml:"password"`
+	Vars     map[string]string `yaml:"vars"`
+}
+
+// UnmarshalYAML accepts the short scalar forms.
+func (s *ServerEntry) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v := strings.TrimSpace(n.Value)
+		if v == "" || v == "embedded" {
+			*s = ServerEntry{Embedded: true}
+			return nil
+		}
+		if strings.Contains(v, "://") {
+			*s = ServerEntry{URL: v}
+			return nil
+		}
+		return fmt.Errorf("line %d: server must be \"embedded\", a URL or a mapping, not %q", n.Line, v)
+	}
+	type plain ServerEntry
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*s = ServerEntry(p)
+	return nil
+}
+
+// Block is one session block.
+type Block struct {
+	Index    int               // position among the lab's session blocks
+	Proto    string            // first word of the info string, lower case
+	Attrs    map[string]string // key=value attributes of the info string
+	Line     int               // line of the opening fence
+	Lines    []Line            // the body
+	InfoText string            // the whole info string
+	// Byte offsets into Source: the body lies in [BodyStart, BodyEnd);
+	// BodyEnd is the start of the closing fence line (or the end of file).
+	BodyStart, BodyEnd int
+	// Prefix is what stands before each body line in the source (list
+	// indentation, "> " of a block quote), used when lines are inserted.
+	Prefix string
+	// Fence info for printers: the opening fence characters.
+	Fence string
+}
+
+// LineKind says what a block line is.
+type LineKind uint8
+
+// Kinds of block lines.
+const (
+	Blank     LineKind = iota
+	Client             // C:
+	Pipelined          // C+
+	Server             // S:
+	Note               // N:
+)
+
+// Line is one line of a session block body.
+type Line struct {
+	Kind LineKind
+	Text string // after "C: " etc.
+	Num  int    // 1-based line in the file
+	// Start and End are the byte offsets of the line in Source, End
+	// including its line ending.
+	Start, End int
+}
+
+// KnownAttrs are the attributes a session block may carry.
+var KnownAttrs = map[string]string{
+	"server":   "name of a server in the front matter (default: the embedded lab server)",
+	"timeout":  "longest wait for the server, a Go duration such as 5s",
+	"tls":      "\"implicit\" to start TLS at connect time",
+	"port":     "the server's standard port to use, e.g. 587 for submission",
+	"expect":   "how the block is meant to end: ok, error, or a reply class such as 5xx",
+	"insecure": "\"true\" to skip certificate verification (shown on the page)",
+	"id":       "a name for the block, used in reports",
+}
+
+// Load reads and parses a lab file.
+func Load(path string, isSession func(proto string) bool) (*Lab, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src, isSession)
+}
+
+// Parse parses src. isSession tells which info-string words are protocols.
+// It returns the lab even when errors are found, with an ErrorList.
+func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, error) {
+	l := &Lab{Path: path, Source: src}
+	var errs ErrorList
+	fail := func(line int, format string, args ...any) {
+		errs = append(errs, &Error{File: path, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	md, fm, fmLine, ok := splitFrontMatter(src)
+	l.Markdown = md
+	if ok {
+		if err := yaml.Unmarshal(fm, &l.Front); err != nil {
+			line, msg := yamlErrorLine(err)
+			fail(fmLine+line, "front matter: %s", msg)
+		}
+	} else if fmLine < 0 {
+		fail(1, "front matter: no closing \"---\" line")
+	}
+
+	doc := goldmark.New().Parser().Parse(text.NewReader(md))
+	lines := newLineIndex(src)
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		fc, isFenced := n.(*ast.FencedCodeBlock)
+		if !entering || !isFenced || fc.Info == nil {
+			return ast.WalkContinue, nil
+		}
+		info := string(fc.Info.Segment.Value(md))
+		fields := strings.Fields(info)
+		if len(fields) == 0 || !isSession(strings.ToLower(fields[0])) {
+			return ast.WalkContinue, nil
+		}
+		b := &Block{Index: len(l.Blocks), Proto: strings.ToLower(fields[0]), Attrs: map[string]string{}, InfoText: info}
+		b.Line = lines.line(fc.Info.Segment.Start)
+		for _, f := range fields[1:] {
+			k, v, ok := strings.Cut(f, "=")
+			if !ok || k == "" {
+				fail(b.Line, "attribute %q is not key=value", f)
+				continue
+			}
+			if _, known := KnownAttrs[k]; !known {
+				fail(b.Line, "unknown attribute %q (known: %s)", k, strings.Join(sortedKeys(KnownAttrs), ", "))
+				continue
+			}
+			if _, dup := b.Attrs[k]; dup {
+				fail(b.Line, "attribute %q given twice", k)
+			}
+			b.Attrs[k] = v
+		}
+		infoLineEnd := lines.lineEnd(fc.Info.Segment.Start)
+		b.BodyStart = infoLineEnd
+		openStart := lines.lineStart(fc.Info.Segment.Start)
+		openLine := string(src[openStart:fc.Info.Segment.Start])
+		trimmed := strings.TrimLeft(openLine, " \t>")
+		b.Fence = strings.TrimRight(trimmed, " \t")
+		b.Prefix = openLine[:len(openLine)-len(trimmed)]
+		segs := fc.Lines()
+		if segs.Len() > 0 {
+			last := segs.At(segs.Len() - 1)
+			b.BodyEnd = lines.lineEnd(last.Start)
+		} else {
+			b.BodyEnd = b.BodyStart
+		}
+		for i := 0; i < segs.Len(); i++ {
+			seg := segs.At(i)
+			start := lines.lineStart(seg.Start)
+			end := lines.lineEnd(seg.Start)
+			content := strings.TrimRight(string(seg.Value(md)), "\r\n")
+			ln, err := parseLine(content)
+			ln.Num, ln.Start, ln.End = lines.line(seg.Start), start, end
+			if err != nil {
+				fail(ln.Num, "%v", err)
+			}
+			b.Lines = append(b.Lines, ln)
+		}
+		if b.Proto != "" {
+			l.Blocks = append(l.Blocks, b)
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return l, errs
+	}
+	return l, nil
+}
+
+func parseLine(s string) (Line, error) {
+	if strings.TrimSpace(s) == "" {
+		return Line{Kind: Blank}, nil
+	}
+	for _, p := range []struct {
+		prefix string
+		kind   LineKind
+	}{{"C:", Client}, {"C+", Pipelined}, {"S:", Server}, {"N:", Note}} {
+		if rest, ok := strings.CutPrefix(s, p.prefix); ok {
+			rest, _ = strings.CutPrefix(rest, " ")
+			return Line{Kind: p.kind, Text: rest}, nil
+		}
+	}
+	return Line{Kind: Blank}, fmt.Errorf("session line must start with \"C:\", \"C+\", \"S:\" or \"N:\": %q", truncate(s, 40))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitFrontMatter returns src with a leading "---" YAML header blanked
+// (spaces, newlines kept, so offsets and line numbers stay true), the YAML,
+// and the line of its first YAML line. ok is false when there is no front
+// matter; fmLine is -1 when one is opened but never closed.
+func splitFrontMatter(src []byte) (md, fm []byte, fmLine int, ok bool) {
+	first, rest, found := bytes.Cut(src, []byte("\n"))
+	if !found || strings.TrimRight(string(first), "\r") != "---" {
+		return src, nil, 0, false
+	}
+	off := len(first) + 1
+	for len(rest) > 0 {
+		line, next, _ := bytes.Cut(rest, []byte("\n"))
+		t := strings.TrimRight(string(line), "\r")
+		if t == "---" || t == "..." {
+			end := off + len(line)
+			md = bytes.Clone(src)
+			for i := 0; i < end; i++ {
+				if md[i] != '\n' && md[i] != '\r' {
+					md[i] = ' '
+				}
+			}
+			return md, src[len(first)+1 : off], 2, true
+		}
+		off += len(line) + 1
+		rest = next
+	}
+	return src, nil, -1, false
+}
+
+func yamlErrorLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		_, after, _ := strings.Cut(msg, ":")
+		return line - 1, strings.TrimSpace(after)
+	}
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+		if line > 0 {
+			return line - 1, msg
+		}
+	}
+	return 0, msg
+}
+
+// lineIndex maps byte offsets to 1-based line numbers.
+type lineIndex struct {
+	src    []byte
+	starts []int
+}
+
+func newLineIndex(src []byte) lineIndex {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return lineIndex{src: src, starts: starts}
+}
+
+func (x lineIndex) line(off int) int {
+	return sort.Search(len(x.starts), func(i int) bool { return x.starts[i] > off })
+}
+
+func (x lineIndex) lineStart(off int) int { return x.starts[x.line(off)-1] }
+
+func (x lineIndex) lineEnd(off int) int {
+	n := x.line(off)
+	if n < len(x.starts) {
+		return x.starts[n]
+	}
+	return len(x.src)
+}
+
+// Title is the lab's title: the front matter's, or the file name.
+func (l *Lab) Title() string {
+	if l.Front.Title != "" {
+		return l.Front.Title
+	}
+	base := l.Path[strings.LastIndexAny(l.Path, `/\`)+1:]
+	return strings.TrimSuffix(base, ".md")
+}

@@ -1,0 +1,351 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/engine/vars"
+	"github.com/wirebook/wirebook/protocols"
+)
+
+// embeddedServices maps a standard port to the embedded service on it.
+var embeddedServices = map[int]string{
+	25: "smtp", 465: "smtps", 587: "submission",
+	110: "pop3", 995: "pop3s", 143: "imap", 993: "imaps",
+	80: "http", 443: "https",
+}
+
+// labRun is the state of one lab's run: its embedded servers and scope.
+type labRun struct {
+	e        *Engine
+	lab      *lab.Lab
+	embedded EmbeddedSet
+	scope    *vars.Scope
+	secrets  []string
+}
+
+func (r *labRun) close() {
+	if r.embedded != nil {
+		_ = r.embedded.Close()
+	}
+}
+
+// serverEntry returns the configuration of a named server: --server
+// overrides first, then the lab's front matter, else the embedded one.
+func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
+	if s, ok := e.opts.Servers[name]; ok {
+		return s
+	}
+	if s, ok := l.Front.Servers[name]; ok {
+		return s
+	}
+	return lab.ServerEntry{Embedded: true}
+}
+
+func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
+	r := &labRun{e: e, lab: l, scope: vars.NewScope(e.opts.LookupEnv)}
+	for k, v := range l.Front.Vars {
+		r.scope.Set(k, v, false)
+	}
+	needEmbedded := false
+	for _, b := range l.Blocks {
+		if isEmbedded(e.serverEntry(l, b.Attrs["server"])) {
+			needEmbedded = true
+		}
+	}
+	if needEmbedded {
+		if e.opts.Embedded == nil {
+			return nil, &lab.Error{File: l.Path, Msg: "this lab uses the embedded lab servers, which are not available here"}
+		}
+		fx, err := loadFixtures(l)
+		if err != nil {
+			return nil, err
+		}
+		set, err := e.opts.Embedded.Start(fx)
+		if err != nil {
+			return nil, &lab.Error{File: l.Path, Msg: fmt.Sprintf("starting the embedded lab servers: %v", err)}
+		}
+		r.embedded = set
+	}
+	return r, nil
+}
+
+func loadFixtures(l *lab.Lab) ([]Fixture, error) {
+	var out []Fixture
+	for i, f := range l.Front.Fixtures {
+		fx := Fixture{User: f.User, Mailbox: f.Mailbox, Flags: f.Flags}
+		if fx.Mailbox == "" {
+			fx.Mailbox = "INBOX"
+		}
+		if fx.User == "" {
+			return nil, &lab.Error{File: l.Path, Msg: fmt.Sprintf("fixture %d: no user", i+1)}
+		}
+		if f.File != "" {
+			p := filepath.Join(filepath.Dir(l.Path), filepath.FromSlash(f.File))
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, &lab.Error{File: l.Path, Msg: fmt.Sprintf("fixture %d: %v", i+1, err)}
+			}
+			fx.Data = normalizeCRLF(data)
+		}
+		out = append(out, fx)
+	}
+	return out, nil
+}
+
+// normalizeCRLF gives a message file CRLF line ends, as mail stores keep them.
+func normalizeCRLF(b []byte) []byte {
+	s := strings.ReplaceAll(string(b), "\r\n", "\n")
+	return []byte(strings.ReplaceAll(s, "\n", "\r\n"))
+}
+
+func isEmbedded(s lab.ServerEntry) bool {
+	return s.Embedded || (s.URL == "" && s.Host == "")
+}
+
+// endpoint is where and how a block connects.
+type endpoint struct {
+	name        string // server name in the lab ("" for the default)
+	dial        string // host:port actually dialled
+	shownHost   string
+	shownPort   int
+	implicitTLS bool
+	tls         *tls.Config
+	insecure    bool
+	embedded    bool
+	user, pass  string
+}
+
+func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
+	reg := r.e.opts.Registry
+	_, implicit, _ := reg.Lookup(b.Proto)
+	if v := b.Attrs["tls"]; v != "" {
+		if v != "implicit" && v != "none" {
+			return nil, fmt.Errorf("tls=%q: want \"implicit\" or \"none\"", v)
+		}
+		implicit = v == "implicit"
+	}
+	port := reg.Port(b.Proto)
+	if v := b.Attrs["port"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > 65535 {
+			return nil, fmt.Errorf("port=%q is not a port number", v)
+		}
+		port = n
+	}
+	name := b.Attrs["server"]
+	entry := r.e.serverEntry(r.lab, name)
+	ep := &endpoint{name: name, shownPort: port, implicitTLS: implicit, insecure: entry.Insecure || b.Attrs["insecure"] == "true"}
+	if isEmbedded(entry) {
+		service := b.Proto
+		if b.Attrs["port"] != "" {
+			service = embeddedServices[port]
+		} else if implicit && !strings.HasSuffix(service, "s") {
+			service += "s"
+		}
+		addr := r.embedded.Addr(service)
+		if addr == "" {
+			return nil, fmt.Errorf("the embedded lab servers offer no %s service (port %d)", b.Proto, port)
+		}
+		host := r.embedded.Hostname()
+		if strings.HasPrefix(b.Proto, "http") {
+			host = "www." + strings.TrimPrefix(host, "mail.")
+		}
+		ep.dial, ep.shownHost, ep.embedded = addr, host, true
+		ep.tls = r.embedded.ClientTLS(host)
+		ep.user, ep.pass = r.embedded.Credentials()
+		if entry.User != "" {
+			ep.user = entry.User
+		}
+		if entry.Password != "" {
+			ep.pass = entry.Password
+		}
+		return r.finishCredentials(ep)
+	}
+	host := entry.Host
+	ep.user, ep.pass = entry.User, entry.Password
+	if entry.URL != "" {
+		u, err := url.Parse(entry.URL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("server %q: bad URL %q", name, entry.URL)
+		}
+		host = u.Hostname()
+		if p := u.Port(); p != "" {
+			port, _ = strconv.Atoi(p)
+		} else if p := reg.Port(u.Scheme); p != 0 {
+			port = p
+		}
+		if _, tlsScheme, ok := reg.Lookup(u.Scheme); ok && tlsScheme {
+			ep.implicitTLS = true
+		}
+		if u.User != nil && ep.user == "" {
+			ep.user = u.User.Username()
+		}
+	}
+	if p, ok := entry.Ports[b.Proto]; ok {
+		port = p
+	}
+	ep.dial = net.JoinHostPort(host, strconv.Itoa(port))
+	ep.shownHost, ep.shownPort = host, port
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: ep.insecure}
+	if entry.CAFile != "" {
+		pem, err := os.ReadFile(entry.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("server %q: CA file: %v", name, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("server %q: CA file %s holds no certificate", name, entry.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	ep.tls = cfg
+	return r.finishCredentials(ep)
+}
+
+// finishCredentials expands ${...} in configured credentials.
+func (r *labRun) finishCredentials(ep *endpoint) (*endpoint, error) {
+	for _, p := range []*string{&ep.user, &ep.pass} {
+		if strings.Contains(*p, "${") {
+			v, _, err := r.scope.Expand(*p)
+			if err != nil {
+				return nil, fmt.Errorf("server credentials: %v", err)
+			}
+			*p = v
+		}
+	}
+	if ep.insecure && ep.tls != nil {
+		ep.tls.InsecureSkipVerify = true
+	}
+	return ep, nil
+}
+
+// session runs one block and returns its transcript, never stopping at an
+// error: the error and everything recorded before it are the result.
+func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
+	res := &SessionResult{Block: b, Server: b.Attrs["server"], When: r.e.opts.Now()}
+	fail := func(err error) *SessionResult {
+		res.Err = positioned(r.lab, b.Line, err)
+		return res
+	}
+	ep, err := r.resolve(b)
+	if err != nil {
+		return fail(err)
+	}
+	res.Embedded, res.Insecure = ep.embedded, ep.insecure
+	if res.Server == "" {
+		res.Server = "embedded"
+		if !ep.embedded {
+			res.Server = ep.shownHost
+		}
+	}
+	scope := r.scope.Child()
+	scope.Set("host", ep.shownHost, false)
+	scope.Set("port", strconv.Itoa(ep.shownPort), false)
+	scope.Set("user", ep.user, false)
+	scope.Set("password", ep.pass, true)
+	var script []protocols.ClientLine
+	for _, ln := range b.Lines {
+		if ln.Kind != lab.Client && ln.Kind != lab.Pipelined {
+			continue
+		}
+		text, display, err := scope.Expand(ln.Text)
+		if err != nil {
+			res.Err = &lab.Error{File: r.lab.Path, Line: ln.Num, Msg: err.Error()}
+			return res
+		}
+		script = append(script, protocols.ClientLine{Text: text, Display: display, Source: ln.Num, Pipelined: ln.Kind == lab.Pipelined})
+	}
+	redactor := vars.NewRedactor(append(scope.SecretValues(), ep.pass))
+
+	timeout := 10 * time.Second
+	if v := b.Attrs["timeout"]; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fail(fmt.Errorf("timeout=%q is not a duration such as 5s", v))
+		}
+		timeout = d
+	}
+	proto, _, _ := r.e.opts.Registry.Lookup(b.Proto)
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", ep.dial)
+	if err != nil {
+		res.Events = []protocols.Event{{Kind: protocols.Note, Text: fmt.Sprintf("could not connect to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)}}
+		return fail(redactErr(redactor, dialError(err)))
+	}
+	w := protocols.NewWire(conn, ep.tls, protocols.Limits{ReadTimeout: timeout})
+	w.Insecure = ep.insecure
+	w.Note("connected to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)
+	if ep.implicitTLS {
+		err = w.StartTLS()
+	}
+	if err == nil {
+		err = proto.Run(ctx, &protocols.Session{Wire: w, Script: protocols.NewScript(script)})
+	}
+	if err != nil {
+		w.Note("error: %s", redactor.Redact(err.Error()))
+	}
+	_ = w.Close()
+	res.Events = w.Events()
+	for i := range res.Events {
+		res.Events[i].Text = redactor.Redact(res.Events[i].Text)
+	}
+	res.Software = software(res.Events)
+	if err != nil {
+		return fail(redactErr(redactor, err))
+	}
+	return res
+}
+
+func redactErr(r *vars.Redactor, err error) error {
+	return errors.New(r.Redact(err.Error()))
+}
+
+func dialError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return fmt.Errorf("connect: %v", op.Err)
+	}
+	return fmt.Errorf("connect: %v", err)
+}
+
+// software guesses the server software from its greeting or Server header.
+func software(events []protocols.Event) string {
+	for _, ev := range events {
+		if ev.Kind == protocols.Server {
+			if v, ok := strings.CutPrefix(ev.Text, "Server: "); ok {
+				return v
+			}
+		}
+	}
+	for _, ev := range events {
+		if ev.Kind != protocols.Server {
+			continue
+		}
+		t := ev.Text
+		if strings.HasPrefix(t, "HTTP/") {
+			return ""
+		}
+		for _, p := range []string{"220 ", "220-", "+OK ", "* OK ", "* PREAUTH "} {
+			t = strings.TrimPrefix(t, p)
+		}
+		if strings.HasPrefix(t, "[") {
+			if i := strings.Index(t, "] "); i >= 0 {
+				t = t[i+2:]
+			}
+		}
+		return t
+	}
+	return ""
+}

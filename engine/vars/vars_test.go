@@ -1,0 +1,65 @@
+package vars
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+func testScope() *Scope {
+	env := map[string]string{"HOME_DIR": "/home/x", "ALICE_PASSWORD": "s3cret-pw"}
+	s := NewScope(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	s.Set("user", "alice", false)
+	return s
+}
+
+func TestExpand(t *testing.T) {
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00s3cret-pw"))
+	tests := []struct {
+		in, text, display string
+	}{
+		{"EHLO client.example", "EHLO client.example", "EHLO client.example"},
+		{"USER ${user}", "USER alice", "USER alice"},
+		{"PASS ${ALICE_PASSWORD}", "PASS s3cret-pw", "PASS ********"},
+		{"AUTH PLAIN ${base64:\\0${user}\\0${ALICE_PASSWORD}}", "AUTH PLAIN " + plain, "AUTH PLAIN ********"},
+		{"${base64:alice}", "YWxpY2U=", "YWxpY2U="},
+		{"literal $${user}", "literal ${user}", "literal ${user}"},
+		{"dir ${HOME_DIR}", "dir /home/x", "dir /home/x"},
+	}
+	for _, tt := range tests {
+		text, display, err := testScope().Expand(tt.in)
+		if err != nil {
+			t.Errorf("Expand(%q) error %v", tt.in, err)
+			continue
+		}
+		if text != tt.text || display != tt.display {
+			t.Errorf("Expand(%q) = %q, %q; want %q, %q", tt.in, text, display, tt.text, tt.display)
+		}
+	}
+}
+
+func TestExpandErrors(t *testing.T) {
+	for _, in := range []string{"${nope}", "${user", "${base64:x", "${rot13:x}", "${}"} {
+		if _, _, err := testScope().Expand(in); err == nil {
+			t.Errorf("Expand(%q) succeeded; want an error", in)
+		}
+	}
+}
+
+func TestRedactorFindsBase64AtEveryAlignment(t *testing.T) {
+	secret := "s3cret-pw"
+	r := NewRedactor([]string{secret})
+	for _, prefix := range []string{"", "a", "ab", "\x00alice\x00", "\x00bob\x00"} {
+		enc := base64.StdEncoding.EncodeToString([]byte(prefix + secret + "tail"))
+		got := r.Redact("AUTH PLAIN " + enc)
+		if strings.Contains(got, enc) {
+			t.Errorf("Redact left base64 of %q unmasked: %q", prefix+secret, got)
+		}
+	}
+	if got := r.Redact("password is s3cret-pw"); strings.Contains(got, secret) {
+		t.Errorf("Redact left the clear secret: %q", got)
+	}
+	if got := r.Redact("250 OK"); got != "250 OK" {
+		t.Errorf("Redact changed innocent text: %q", got)
+	}
+}
