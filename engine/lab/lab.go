@@ -371,3 +371,7 @@ func (l *Lab) Title() string {
 	base := l.Path[strings.LastIndexAny(l.Path, `/\`)+1:]
 	return strings.TrimSuffix(base, ".md")
 }
+
+// Format prints the lab back. Parsing keeps every byte, so Format of an
+// unchanged lab is its source exactly.
+func (l *Lab) Format() []byte { return l.Source }

@@ -1,0 +1,40 @@
+# wirebook: two commands on a fresh machine.
+#   make site   builds the course in labs/ into public/ against the embedded lab servers
+#   make test   runs go vet and every test with the race detector
+GO       ?= go
+BIN      := bin/wirebook
+OUT      ?= public
+LABS     ?= labs
+export GOFLAGS := -mod=mod
+
+.PHONY: all build site test check bench fmt vet clean deps
+
+all: build
+
+deps:
+	$(GO) mod download
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/wirebook
+
+site: build
+	./$(BIN) build --out $(OUT) $(LABS)
+
+test: deps
+	@command -v python3 >/dev/null || { echo "make test: python3 is needed (interop tests)"; exit 1; }
+	@command -v curl >/dev/null || { echo "make test: curl is needed (interop tests)"; exit 1; }
+	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+check: build
+	./$(BIN) check $(LABS)
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin $(OUT) .wirebook
