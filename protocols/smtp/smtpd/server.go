@@ -1,0 +1,194 @@
+// Package smtpd is the embedded SMTP server of the wirebook labs: a small,
+// deterministic, local-delivery-only ESMTP server (RFC 5321) with
+// PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, STARTTLS and AUTH
+// PLAIN/LOGIN, writing accepted mail into a shared mailstore.Store.
+//
+// It never relays: recipients outside the store's domain are refused at
+// RCPT. Queue ids are sequential and dates come from the store's clock, so a
+// lab gives the same transcript on every run. VRFY never confirms or denies
+// an account (252, as Postfix does), since an answer would help spammers
+// harvest addresses.
+package smtpd
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wirebook/wirebook/protocols/mailstore"
+)
+
+// Config configures a Server. Zero limits take the defaults below.
+type Config struct {
+	Hostname string           // shown in the greeting and EHLO; default "mail.example.com"
+	Store    *mailstore.Store // required: where accepted mail goes
+	TLS      *tls.Config      // nil: STARTTLS is not offered
+
+	// Submission is port 587 behaviour: MAIL needs a successful AUTH first.
+	Submission bool
+	// AllowInsecureAuth offers AUTH on a connection without TLS (loopback
+	// labs). Without it, as Postfix's smtpd_tls_auth_only, AUTH appears only
+	// after STARTTLS or on an implicit-TLS connection.
+	AllowInsecureAuth bool
+
+	MaxMessageSize int           // largest message in bytes; default Store.MaxMessage()
+	MaxLine        int           // longest command or text line, line end included; default 1000 (RFC 5321)
+	MaxRecipients  int           // per message; default 100
+	MaxConnections int           // concurrent sessions; default 100
+	MaxErrors      int           // error replies before the server hangs up; default 20
+	IdleTimeout    time.Duration // longest wait for a client line; default 5 minutes
+}
+
+// Defaults for zero Config fields.
+const (
+	DefaultHostname       = "mail.example.com"
+	DefaultMaxLine        = 1000
+	DefaultMaxRecipients  = 100
+	DefaultMaxConnections = 100
+	DefaultMaxErrors      = 20
+	DefaultIdleTimeout    = 5 * time.Minute
+)
+
+// Server is an SMTP server. One Server may Serve several listeners (a plain
+// one and an implicit-TLS one) that share its queue ids and limits.
+type Server struct {
+	cfg Config
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	sessions  sync.WaitGroup
+
+	lastQueueID atomic.Uint64
+}
+
+// New returns a server for cfg. It panics if cfg.Store is nil, a
+// programming error.
+func New(cfg Config) *Server {
+	if cfg.Store == nil {
+		panic("smtpd: Config.Store is required")
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname = DefaultHostname
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = cfg.Store.MaxMessage()
+	}
+	if cfg.MaxLine <= 0 {
+		cfg.MaxLine = DefaultMaxLine
+	}
+	if cfg.MaxRecipients <= 0 {
+		cfg.MaxRecipients = DefaultMaxRecipients
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.MaxErrors <= 0 {
+		cfg.MaxErrors = DefaultMaxErrors
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+}
+
+// Serve accepts connections on l until Close, and returns nil then. A
+// listener from tls.NewListener gives implicit TLS (smtps).
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+	}()
+
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				// Out of file descriptors and the like: wait, don't spin.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		active, ok := s.track(c)
+		if !ok {
+			c.Close()
+			return nil
+		}
+		go func() {
+			defer s.sessions.Done()
+			defer s.untrack(c)
+			newSession(s, c).run(active > s.cfg.MaxConnections)
+		}()
+	}
+}
+
+// track registers a new connection and returns how many are open with it;
+// ok is false once the server is closed.
+func (s *Server) track(c net.Conn) (active int, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, false
+	}
+	s.conns[c] = struct{}{}
+	s.sessions.Add(1)
+	return len(s.conns), true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	c.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Close stops every listener and session and waits for the sessions to end.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	var errs []error
+	for l := range s.listeners {
+		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.sessions.Wait()
+	return errors.Join(errs...)
+}
+
+// nextQueueID returns a queue id that looks like one but is sequential, so
+// transcripts are reproducible.
+func (s *Server) nextQueueID() string {
+	return formatQueueID(s.lastQueueID.Add(1))
+}
