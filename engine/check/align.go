@@ -1,0 +1,189 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/protocols"
+)
+
+// expected is one line of a lab block taking part in a comparison: a client
+// line (an anchor) or an expected server/note pattern.
+type expected struct {
+	line    lab.Line
+	pattern *Pattern // nil for a client line
+	blanks  []lab.Line
+}
+
+// opKind is a step of an alignment.
+type opKind uint8
+
+const (
+	opKeep   opKind = iota // expected i matches actual j
+	opSpan                 // "..." at i swallows actual j
+	opSkip                 // "..." at i ends (it matched what it swallowed, maybe nothing)
+	opDelete               // expected i has no counterpart
+	opInsert               // actual j has no counterpart
+)
+
+type op struct {
+	kind opKind
+	i, j int
+}
+
+// Comparison is the result of comparing one block.
+type Comparison struct {
+	Block    *lab.Block
+	Events   []protocols.Event
+	Written  bool // the block has S:/N: lines to compare with
+	Match    bool
+	Captures map[string]string
+	exp      []expected
+	ops      []op
+	trailing []lab.Line // blank lines after the last expected line
+}
+
+// Compare aligns a block's written lines with a run's events. captured
+// holds values captured by earlier blocks.
+func Compare(b *lab.Block, events []protocols.Event, masks []Mask, captured map[string]string) (*Comparison, error) {
+	c := &Comparison{Block: b, Events: events}
+	var blanks []lab.Line
+	for _, ln := range b.Lines {
+		switch ln.Kind {
+		case lab.Blank:
+			blanks = append(blanks, ln)
+			continue
+		case lab.Server, lab.Note:
+			kind := byte('S')
+			if ln.Kind == lab.Note {
+				kind = 'N'
+			}
+			p, err := CompilePattern(kind, ln.Text, ln.Num, captured)
+			if err != nil {
+				return nil, &lab.Error{Line: ln.Num, Msg: err.Error()}
+			}
+			c.exp = append(c.exp, expected{line: ln, pattern: p, blanks: blanks})
+			c.Written = true
+		default:
+			c.exp = append(c.exp, expected{line: ln, blanks: blanks})
+		}
+		blanks = nil
+	}
+	c.trailing = blanks
+	c.align(masks)
+	return c, nil
+}
+
+// Escape writes a server line the way a lab file holds it: control
+// characters other than tab as \xNN.
+func Escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if (ch < 0x20 && ch != '\t') || ch == 0x7f {
+			fmt.Fprintf(&b, `\x%02x`, ch)
+			continue
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
+}
+
+func (c *Comparison) matches(i, j int, masks []Mask) (bool, map[string]string) {
+	e, a := c.exp[i], c.Events[j]
+	if e.pattern == nil {
+		return a.Kind == protocols.Client && a.Source == e.line.Num, nil
+	}
+	if (e.pattern.Kind == 'S') != (a.Kind == protocols.Server) || (e.pattern.Kind == 'N') != (a.Kind == protocols.Note) {
+		return false, nil
+	}
+	return e.pattern.Match(Escape(a.Text), masks)
+}
+
+// align finds the cheapest alignment by dynamic programming: matching costs
+// nothing, "..." swallows server lines for free, every unmatched line
+// costs one.
+func (c *Comparison) align(masks []Mask) {
+	m, n := len(c.exp), len(c.Events)
+	const inf = 1 << 30
+	cost := make([][]int, m+1)
+	for i := range cost {
+		cost[i] = make([]int, n+1)
+	}
+	matchCache := make(map[[2]int]bool)
+	isMatch := func(i, j int) bool {
+		k := [2]int{i, j}
+		if v, ok := matchCache[k]; ok {
+			return v
+		}
+		ok, _ := c.matches(i, j, masks)
+		matchCache[k] = ok
+		return ok
+	}
+	for i := m; i >= 0; i-- {
+		for j := n; j >= 0; j-- {
+			switch {
+			case i == m:
+				cost[i][j] = n - j
+			case j == n:
+				if c.exp[i].pattern != nil && c.exp[i].pattern.AnyRun {
+					cost[i][j] = cost[i+1][j]
+				} else {
+					cost[i][j] = 1 + cost[i+1][j]
+				}
+			default:
+				best := inf
+				e := c.exp[i]
+				if e.pattern != nil && e.pattern.AnyRun {
+					best = cost[i+1][j]
+					if c.Events[j].Kind != protocols.Client {
+						best = min(best, cost[i][j+1])
+					}
+				} else if isMatch(i, j) {
+					best = cost[i+1][j+1]
+				}
+				best = min(best, 1+cost[i+1][j], 1+cost[i][j+1])
+				cost[i][j] = best
+			}
+		}
+	}
+	c.Match = cost[0][0] == 0
+	// Walk the cheapest path, preferring matches.
+	i, j := 0, 0
+	for i < m || j < n {
+		switch {
+		case i == m:
+			c.ops = append(c.ops, op{opInsert, i, j})
+			j++
+		case c.exp[i].pattern != nil && c.exp[i].pattern.AnyRun:
+			if j < n && c.Events[j].Kind != protocols.Client && cost[i][j] == cost[i][j+1] {
+				c.ops = append(c.ops, op{opSpan, i, j})
+				j++
+			} else if cost[i][j] == cost[i+1][j] {
+				c.ops = append(c.ops, op{opSkip, i, j})
+				i++
+			} else {
+				c.ops = append(c.ops, op{opInsert, i, j})
+				j++
+			}
+		case j < n && isMatch(i, j) && cost[i][j] == cost[i+1][j+1]:
+			c.ops = append(c.ops, op{opKeep, i, j})
+			if _, caps := c.matches(i, j, masks); caps != nil {
+				if c.Captures == nil {
+					c.Captures = map[string]string{}
+				}
+				for k, v := range caps {
+					c.Captures[k] = v
+				}
+			}
+			i, j = i+1, j+1
+		case j < n && cost[i][j] == 1+cost[i][j+1] && (c.Events[j].Kind != protocols.Client || cost[i][j] != 1+cost[i+1][j]):
+			c.ops = append(c.ops, op{opInsert, i, j})
+			j++
+		default:
+			c.ops = append(c.ops, op{opDelete, i, j})
+			i++
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package check
+
+import "regexp"
+
+// Mask hides a field that legitimately changes on every run against a real
+// server (a date, a queue id, a version), so that a lab written against a
+// server stays true against the same server tomorrow.
+type Mask struct {
+	Name string
+	re   *regexp.Regexp
+	repl string
+}
+
+func mask(name, re, repl string) Mask {
+	return Mask{Name: name, re: regexp.MustCompile(re), repl: repl}
+}
+
+var (
+	versionNumber = `\b[vV]?\d+\.\d+(?:\.\d+)*(?:[-+~][0-9A-Za-z.+~-]*)?\b`
+	httpMasks     = []Mask{
+		mask("http-date", `^(Date|Last-Modified|Expires): .*$`, "$1: <date>"),
+		mask("etag", `^(?i)(ETag): .*$`, "$1: <etag>"),
+		mask("server-version", `^(Server: [^/\s]+)/\S+`, "$1/<version>"),
+		mask("set-cookie", `^(Set-Cookie: [^=]+)=[^;]*`, "$1=<cookie>"),
+	}
+	mailMasks = []Mask{
+		mask("message-id", `^(Message-I[Dd]: ).*$`, "$1<message-id>"),
+		mask("mail-date", `^(Date: ).*$`, "$1<date>"),
+		mask("queue-id", `(queued as|with E?SMTP id|with LMTP id) [0-9A-Za-z]+`, "$1 <id>"),
+		mask("apop-stamp", `<[0-9.]+@[^>]+>`, "<apop>"),
+		mask("uidvalidity", `(UIDVALIDITY) \d+`, "$1 <n>"),
+		mask("dovecot-timing", ` \(\d+\.\d+ \+ \d+\.\d+(?: \+ \d+\.\d+)? secs\)`, " (<timing>)"),
+		mask("internaldate", `\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`, "<internaldate>"),
+		mask("greeting-version", `^((?:220|\+OK|\* OK)\b.*?)`+versionNumber, "$1<version>"),
+	}
+	// OptionalMasks are switched on by a lab's "masks:" front matter.
+	OptionalMasks = map[string]Mask{
+		"uidnext": mask("uidnext", `(UIDNEXT) \d+`, "$1 <n>"),
+		"tls":     mask("tls", `^TLS \S+, \S+, `, "TLS <version>, <cipher>, "),
+	}
+)
+
+// MasksFor returns the built-in masks for a protocol name ("smtps" is smtp)
+// plus the named optional ones.
+func MasksFor(proto string, optional []string) []Mask {
+	var out []Mask
+	switch proto {
+	case "http", "https":
+		out = append(out, httpMasks...)
+	default:
+		out = append(out, mailMasks...)
+		out = append(out, httpMasks[0], httpMasks[1])
+	}
+	for _, name := range optional {
+		if m, ok := OptionalMasks[name]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func applyMasks(s string, masks []Mask) string {
+	for _, m := range masks {
+		s = m.re.ReplaceAllString(s, m.repl)
+	}
+	return s
+}
