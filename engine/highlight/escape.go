@@ -1,0 +1,125 @@
+package highlight
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// placeholder stands in for each unsafe character while a line is lexed:
+// the lexer works on runes and would turn invalid bytes into U+FFFD anyway,
+// so every U+FFFD in the lexed text is one entry of the line's subs.
+const placeholder = '\uFFFD'
+
+// sub is what a placeholder shows: a visible escape, or a U+FFFD that was
+// really in the text.
+type sub struct {
+	text string
+	ctl  bool
+}
+
+// visibleEscape returns the escape shown for the rune r of size bytes at
+// the start of s, or "" when r is safe to show as it is. Unsafe are C0 and
+// C1 controls (tab excepted), DEL, invalid UTF-8, line/paragraph
+// separators, the byte order mark and bidirectional controls, which could
+// reorder or hide what the server sent.
+func visibleEscape(s string, r rune, size int) string {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return fmt.Sprintf(`\x%02x`, s[0])
+	case r == '\t':
+		return ""
+	case r < 0x20 || r == 0x7f:
+		return fmt.Sprintf(`\x%02x`, r)
+	case r >= 0x80 && r <= 0x9f,
+		r == 0x061c, r == 0x200e, r == 0x200f,
+		r >= 0x202a && r <= 0x202e,
+		r >= 0x2066 && r <= 0x2069,
+		r == 0x2028, r == 0x2029, r == 0xfeff:
+		return fmt.Sprintf(`\u%04x`, r)
+	}
+	return ""
+}
+
+// neutralise returns s with each unsafe character (and each real U+FFFD)
+// replaced by the placeholder, and what to show for each, in order.
+func neutralise(s string) (string, []sub) {
+	var b strings.Builder
+	var subs []sub
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if esc := visibleEscape(s[i:], r, size); esc != "" {
+			b.WriteRune(placeholder)
+			subs = append(subs, sub{text: esc, ctl: true})
+		} else if r == placeholder {
+			b.WriteRune(placeholder)
+			subs = append(subs, sub{text: string(placeholder)})
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String(), subs
+}
+
+// Neutralise returns s with control characters, invalid UTF-8 and
+// bidirectional controls replaced by visible escapes such as \x1b; tab is
+// kept. It is safe to print to a terminal.
+func Neutralise(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if esc := visibleEscape(s[i:], r, size); esc != "" {
+			b.WriteString(esc)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// htmlWriter writes lexed text as escaped HTML, replacing placeholders
+// with the line's subs in order.
+type htmlWriter struct {
+	b    *strings.Builder
+	subs []sub
+}
+
+func (w *htmlWriter) text(s string) {
+	for _, r := range s {
+		switch r {
+		case '&':
+			w.b.WriteString("&amp;")
+		case '<':
+			w.b.WriteString("&lt;")
+		case '>':
+			w.b.WriteString("&gt;")
+		case '"':
+			w.b.WriteString("&#34;")
+		case '\'':
+			w.b.WriteString("&#39;")
+		case placeholder:
+			w.placeholder()
+		default:
+			w.b.WriteRune(r)
+		}
+	}
+}
+
+func (w *htmlWriter) placeholder() {
+	if len(w.subs) == 0 {
+		// Cannot happen for text from neutralise; show it rather than lose it.
+		w.b.WriteRune(placeholder)
+		return
+	}
+	s := w.subs[0]
+	w.subs = w.subs[1:]
+	if !s.ctl {
+		w.b.WriteString(s.text)
+		return
+	}
+	w.b.WriteString(`<span class="wb-ctl">`)
+	w.b.WriteString(s.text) // only \xNN and \uNNNN: nothing to escape
+	w.b.WriteString(`</span>`)
+}
