@@ -1,0 +1,150 @@
+// Package imapd is the embedded IMAP4rev1 server of the labs (RFC 3501 with
+// LITERAL+, SASL-IR, IDLE, UIDPLUS, STARTTLS and AUTH=PLAIN). It serves the
+// mailboxes of the shared mailstore, so a message accepted by SMTP shows up
+// in the INBOX, and a session in IDLE hears about it at once.
+//
+// Output is deterministic: the greeting and replies carry no timings, pids
+// or random data, and dates come from the store's clock.
+package imapd
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/wirebook/wirebook/protocols/mailstore"
+)
+
+// Config configures a Server.
+type Config struct {
+	Hostname string           // shown when logging out; default "mail.example.com"
+	Store    *mailstore.Store // required
+	TLS      *tls.Config      // nil: no STARTTLS offered
+
+	// AllowInsecureAuth permits LOGIN and AUTHENTICATE PLAIN on a
+	// connection without TLS. nil means allowed: the labs run on loopback.
+	// When false, the server advertises LOGINDISABLED until STARTTLS.
+	AllowInsecureAuth *bool
+
+	MaxLine        int           // longest command line without literals; default 8192
+	MaxLiteral     int           // largest APPEND literal; default Store.MaxMessage()
+	MaxConnections int           // concurrent sessions; default 100
+	IdleTimeout    time.Duration // autologout timer, also in IDLE; default 30 minutes
+	MaxBadCommands int           // consecutive BAD replies before disconnecting; default 20
+}
+
+// Server is an IMAP server over a mailstore.
+type Server struct {
+	cfg Config
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	wg        sync.WaitGroup
+}
+
+// New returns a server; zero Config fields get their defaults.
+func New(cfg Config) *Server {
+	if cfg.Hostname == "" {
+		cfg.Hostname = "mail.example.com"
+	}
+	if cfg.MaxLine <= 0 {
+		cfg.MaxLine = 8192
+	}
+	if cfg.MaxLiteral <= 0 && cfg.Store != nil {
+		cfg.MaxLiteral = cfg.Store.MaxMessage()
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 100
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.MaxBadCommands <= 0 {
+		cfg.MaxBadCommands = 20
+	}
+	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+}
+
+// Serve accepts connections on l until Close; it returns nil after Close.
+// A listener from tls.NewListener gives IMAPS: sessions start with TLS
+// active and offer no STARTTLS.
+func (s *Server) Serve(l net.Listener) error {
+	if s.cfg.Store == nil {
+		return errors.New("imapd: Config.Store is required")
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.listeners[l] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	for {
+		conn, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			delete(s.listeners, l)
+			s.mu.Unlock()
+			if closed {
+				return nil
+			}
+			return err
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			conn.Close()
+			return nil
+		}
+		full := len(s.conns) >= s.cfg.MaxConnections
+		if !full {
+			s.conns[conn] = struct{}{}
+		}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			if full {
+				conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				conn.Write([]byte("* BYE Too many connections, try again later.\r\n"))
+				conn.Close()
+				return
+			}
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, conn)
+				s.mu.Unlock()
+				conn.Close()
+			}()
+			newSession(s, conn).serve()
+		}()
+	}
+}
+
+// Close stops every listener and session and waits for their goroutines.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// insecureAuthAllowed reports whether LOGIN works without TLS.
+func (s *Server) insecureAuthAllowed() bool {
+	return s.cfg.AllowInsecureAuth == nil || *s.cfg.AllowInsecureAuth
+}
