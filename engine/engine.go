@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wirebook/wirebook/engine/check"
 	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/protocols"
 )
@@ -32,6 +33,12 @@ type Options struct {
 	Progress func(ev ProgressEvent)
 	// Now gives the verification time shown on pages; time.Now when nil.
 	Now func() time.Time
+	// Cache, when set, keeps transcripts between builds.
+	Cache *Cache
+	// Refresh ignores cached transcripts (they are still rewritten).
+	Refresh bool
+	// Offline contacts no server: the S: lines written in the labs are shown.
+	Offline bool
 }
 
 // ProgressEvent reports the engine's progress.
@@ -89,6 +96,9 @@ func New(opts Options) *Engine {
 	return &Engine{opts: opts}
 }
 
+// SetProgress sets the progress callback.
+func (e *Engine) SetProgress(f func(ProgressEvent)) { e.opts.Progress = f }
+
 // Registry is the engine's protocol registry.
 func (e *Engine) Registry() *protocols.Registry { return e.opts.Registry }
 
@@ -106,17 +116,31 @@ func (r *LabResult) Failed() bool {
 		return true
 	}
 	for _, s := range r.Sessions {
-		if s.Err != nil {
+		if s.Status == StatusFailed || s.Status == StatusMismatch {
 			return true
 		}
 	}
 	return false
 }
 
+// Session statuses.
+const (
+	StatusCaptured = "captured" // ran; the lab has no S: lines to compare with
+	StatusVerified = "verified" // ran and matched the lab (or failed as the lab expects)
+	StatusMismatch = "mismatch" // ran and differs from the lab
+	StatusFailed   = "failed"   // did not run to the end, and the lab did not expect that
+	StatusOffline  = "offline"  // not run: the lab's own lines are shown
+)
+
 // SessionResult is the transcript of one block.
 type SessionResult struct {
-	Block    *lab.Block
-	Events   []protocols.Event
+	Block      *lab.Block
+	Events     []protocols.Event
+	Status     string
+	Comparison *check.Comparison // nil when offline or not comparable
+	Cached     bool              // served from the transcript cache
+	// Reason explains a failed or mismatched status in one line.
+	Reason   string
 	Err      error  // connection refused, timeout, protocol error...
 	Server   string // the server's name as the lab calls it
 	Software string // what the server's greeting announces
@@ -202,7 +226,8 @@ func SortResults(results []*LabResult) {
 	})
 }
 
-// RunLab loads one lab and runs its blocks.
+// RunLab loads one lab and runs its blocks, or serves them from the cache
+// when nothing that affects them changed.
 func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	res := &LabResult{Path: path}
 	l, err := e.Load(path)
@@ -210,6 +235,23 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	if err != nil {
 		res.Err = err
 		return res
+	}
+	if e.opts.Offline {
+		for _, b := range l.Blocks {
+			res.Sessions = append(res.Sessions, &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]})
+		}
+		return res
+	}
+	keys, err := e.labKeys(l)
+	if err != nil {
+		res.Err = &lab.Error{File: path, Msg: err.Error()}
+		return res
+	}
+	if e.opts.Cache != nil && !e.opts.Refresh {
+		if f := e.opts.Cache.load(path); f != nil && allFresh(staleReasons(keys, f)) {
+			res.Sessions = e.fromCache(l, f)
+			return res
+		}
 	}
 	run, err := e.prepare(l)
 	if err != nil {
@@ -222,12 +264,71 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 		if e.opts.Progress != nil {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks)})
 		}
-		res.Sessions = append(res.Sessions, run.session(ctx, b))
+		s := run.session(ctx, b)
+		run.verify(s)
+		res.Sessions = append(res.Sessions, s)
 		if e.opts.Progress != nil {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks), Done: true, Elapsed: time.Since(start)})
 		}
 	}
+	if e.opts.Cache != nil {
+		f := &cacheFile{Version: Version, Lab: path}
+		for i, s := range res.Sessions {
+			cb := cachedBlock{Keys: keys[i], Events: s.Events, Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When}
+			if s.Err != nil {
+				cb.Err = s.Err.Error()
+			}
+			f.Blocks = append(f.Blocks, cb)
+		}
+		if err := e.opts.Cache.store(path, f); err != nil {
+			res.Err = fmt.Errorf("%s: writing the transcript cache: %w", path, err)
+		}
+	}
 	return res
+}
+
+func allFresh(reasons []string) bool {
+	for _, r := range reasons {
+		if r != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// fromCache rebuilds a lab's results from the cache, comparing again with
+// the S: lines as they are written now.
+func (e *Engine) fromCache(l *lab.Lab, f *cacheFile) []*SessionResult {
+	v := &verifier{lab: l, captured: map[string]string{}}
+	var out []*SessionResult
+	for i, b := range l.Blocks {
+		cb := f.Blocks[i]
+		s := &SessionResult{Block: b, Events: cb.Events, Server: cb.Server, Software: cb.Software,
+			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true}
+		if cb.Err != "" {
+			s.Err = errors.New(cb.Err)
+		}
+		v.verify(s)
+		out = append(out, s)
+	}
+	return out
+}
+
+// writtenEvents turns a block's written lines into a transcript, for
+// offline builds.
+func writtenEvents(b *lab.Block) []protocols.Event {
+	var out []protocols.Event
+	for _, ln := range b.Lines {
+		switch ln.Kind {
+		case lab.Client, lab.Pipelined:
+			out = append(out, protocols.Event{Kind: protocols.Client, Text: ln.Text, Source: ln.Num})
+		case lab.Server:
+			out = append(out, protocols.Event{Kind: protocols.Server, Text: ln.Text})
+		case lab.Note:
+			out = append(out, protocols.Event{Kind: protocols.Note, Text: ln.Text})
+		}
+	}
+	return out
 }
 
 // positioned wraps err with the block's file:line.

@@ -32,7 +32,7 @@ type labRun struct {
 	lab      *lab.Lab
 	embedded EmbeddedSet
 	scope    *vars.Scope
-	secrets  []string
+	verifier *verifier
 }
 
 func (r *labRun) close() {

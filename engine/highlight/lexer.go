@@ -220,6 +220,8 @@ func imapRules() chroma.Rules {
 		rule(sPre+imapTag+`( )((?i:OK)(?=[ \n]))([^\n]*)(\n)`, sTok, em(chroma.NameLabel, chroma.Text, chroma.GenericInserted, data, chroma.Text), litS),
 		rule(sPre+imapTag+`( )((?i:NO)(?=[ \n]))([^\n]*)(\n)`, sTok, em(chroma.NameLabel, chroma.Text, chroma.GenericTraceback, data, chroma.Text), litS),
 		rule(sPre+imapTag+`( )((?i:BAD)(?=[ \n]))([^\n]*)(\n)`, sTok, em(chroma.NameLabel, chroma.Text, chroma.GenericError, data, chroma.Text), litS),
+		// The rest of a response after a literal, which may announce another.
+		rule(sPre+`([^\n]*)(\n)`, sTok, em(data, chroma.Text), litS),
 	}
 	plus := sPre + `(\+)( ?)([^\n]*)(\n)`
 	plusTok := em(chroma.GenericSubheading, chroma.Text, chroma.Text, chroma.Text)
@@ -239,7 +241,7 @@ func imapRules() chroma.Rules {
 			{Pattern: `\{\d+\+?\}`, Type: chroma.LiteralNumber},
 			{Pattern: `\\(?:[A-Za-z]+|\*)`, Type: chroma.NameBuiltin},
 			{Pattern: `NIL(?![\w.-])`, Type: chroma.KeywordConstant},
-			{Pattern: `\d+(?![\w.-])`, Type: chroma.LiteralNumber},
+			{Pattern: `\d+(?![\w.:-])`, Type: chroma.LiteralNumber},
 			{Pattern: `[()]`, Type: chroma.Punctuation},
 			{Pattern: `\s+`, Type: chroma.Text},
 			{Pattern: `[^\s()\[\]"{\\]+`, Type: chroma.Text},

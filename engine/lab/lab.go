@@ -61,6 +61,7 @@ type FrontMatter struct {
 	Servers  map[string]ServerEntry `yaml:"servers"`
 	Fixtures []Fixture              `yaml:"fixtures"`
 	Vars     map[string]string      `yaml:"vars"`
+	Masks    []string               `yaml:"masks"` // optional masks to switch on, e.g. uidnext
 }
 
 // Fixture seeds a mailbox of the embedded store before the lab runs.

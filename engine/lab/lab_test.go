@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-func isProto(p string) bool { return p == "smtp" || p == "pop3" || p == "imap" || p == "http" || p == "smtps" }
+func isProto(p string) bool {
+	return p == "smtp" || p == "pop3" || p == "imap" || p == "http" || p == "smtps"
+}
 
 const sample = "---\ntitle: SMTP by hand\nservers:\n  mail: embedded\n  real: smtp://127.0.0.1:2525\n---\n# Intro\n\n```smtp server=mail timeout=5s\nC: EHLO client.example\nS: 250 ok\n\nC+ NOOP\nN: connection closed\nC:\n```\n\n```go\nfmt.Println()\n```\n"
 

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/engine/render"
+)
+
+// commonFlags are the flags every lab-running command takes.
+type commonFlags struct {
+	servers []string
+	jobs    int
+}
+
+func (c *commonFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525); repeatable")
+	fs.IntVarP(&c.jobs, "jobs", "j", 4, "labs to run at once")
+}
+
+func newFlagSet(env *cliEnv, name, args, summary string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stdout, "Usage: wirebook %s %s\n\n%s\n\nFlags:\n%s", name, args, summary, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns a non-negative exit status when the
+// command should stop (help asked, or a usage error).
+func parseFlags(fs *pflag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	return -1
+}
+
+// engine builds an Engine from the flags; extra carries the command's own
+// options (cache, offline...).
+func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extra engine.Options) (*engine.Engine, error) {
+	servers := map[string]lab.ServerEntry{}
+	for _, s := range c.servers {
+		name, url, ok := strings.Cut(s, "=")
+		if !ok || name == "" || url == "" {
+			return nil, fmt.Errorf("--server %q: want NAME=URL", s)
+		}
+		if url == "embedded" {
+			servers[name] = lab.ServerEntry{Embedded: true}
+			continue
+		}
+		if !strings.Contains(url, "://") {
+			return nil, fmt.Errorf("--server %q: %q is not a URL such as smtp://host:port", s, url)
+		}
+		servers[name] = lab.ServerEntry{URL: url}
+	}
+	opts := extra
+	opts.Registry, opts.Embedded, opts.Jobs, opts.Servers, opts.LookupEnv = registry(), provider, c.jobs, servers, env.lookupEnv
+	return engine.New(opts), nil
+}
+
+func cmdBuild(env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "build", "[--out DIR] [PATH...]", "Runs every session block of the labs in PATH (default: labs) and writes the HTML site.")
+	var common commonFlags
+	common.register(fs)
+	out := fs.StringP("out", "o", "public", "write the site into `DIR`")
+	title := fs.String("title", "", "course title (default: the title of index.md, or \"wirebook course\")")
+	refresh := fs.Bool("refresh", false, "run every session again, ignoring the transcript cache")
+	offline := fs.Bool("offline", false, "contact no server: show the S: lines written in the labs")
+	noCache := fs.Bool("no-cache", false, "neither read nor write the transcript cache (.wirebook/cache)")
+	if st := parseFlags(fs, args); st >= 0 {
+		return st
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"labs"}
+	}
+	extra := engine.Options{Refresh: *refresh, Offline: *offline}
+	if !*noCache {
+		extra.Cache = &engine.Cache{Dir: cacheDir}
+	}
+	eng, err := common.engine(env, newEmbeddedProvider(), extra)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook build:", err)
+		return exitUsage
+	}
+	files, err := engine.FindLabs(paths)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook build:", err)
+		return exitUsage
+	}
+	progress := newProgress(env)
+	eng.SetProgress(progress.report)
+	results := eng.RunLabs(context.Background(), files)
+	progress.done()
+	course := loadCourse(paths, *title)
+	pages := make([]render.LabPage, len(results))
+	for i, r := range results {
+		pages[i] = render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)}
+	}
+	if err := render.WriteSite(*out, course, pages); err != nil {
+		fmt.Fprintln(env.stderr, "wirebook build:", err)
+		return exitFailed
+	}
+	status := reportResults(env.stderr, results)
+	fmt.Fprintf(env.stderr, "wrote %d lab pages to %s\n", len(results), filepath.Join(*out, "index.html"))
+	return status
+}
+
+// loadCourse reads the course title and introduction from index.md in the
+// first directory given.
+func loadCourse(paths []string, title string) render.Course {
+	c := render.Course{Title: title}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			if src, err := os.ReadFile(filepath.Join(p, "index.md")); err == nil {
+				l, _ := lab.Parse(filepath.Join(p, "index.md"), src, func(string) bool { return false })
+				if c.Title == "" {
+					c.Title = l.Front.Title
+				}
+				c.Intro = l.Markdown
+			}
+			break
+		}
+	}
+	if c.Title == "" {
+		c.Title = "wirebook course"
+	}
+	return c
+}
+
+// exitCodeFor is 2 for a lab-format error, 1 for anything else.
+func exitCodeFor(err error) int {
+	var le lab.ErrorList
+	var one *lab.Error
+	if errors.As(err, &le) || errors.As(err, &one) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// reportResults prints lab errors and failed sessions as file:line: message
+// and returns the exit status they call for.
+func reportResults(w io.Writer, results []*engine.LabResult) int {
+	status := exitOK
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintln(w, r.Err)
+			status = max(status, exitCodeFor(r.Err))
+			continue
+		}
+		for _, s := range r.Sessions {
+			switch s.Status {
+			case engine.StatusFailed:
+				fmt.Fprintf(w, "%s:%d: %s block %d failed: %s\n", r.Path, s.Block.Line, s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
+				status = max(status, exitFailed)
+			case engine.StatusMismatch:
+				fmt.Fprintf(w, "%s:%d: %s block %d differs from the lab: %s\n", r.Path, s.Comparison.FirstDifferenceLine(), s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
+			}
+		}
+	}
+	return status
+}
+
+func cmdRun(env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "run", "[flags] LAB.md", "Runs one lab's session blocks and prints their transcripts.")
+	var common commonFlags
+	common.register(fs)
+	if st := parseFlags(fs, args); st >= 0 {
+		return st
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.stderr, "wirebook run: want exactly one LAB.md")
+		return exitUsage
+	}
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{})
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook run:", err)
+		return exitUsage
+	}
+	color := useColor(env)
+	r := eng.RunLab(context.Background(), fs.Arg(0))
+	for _, s := range r.Sessions {
+		fmt.Fprintf(env.stdout, "--- %s:%d %s\n", r.Path, s.Block.Line, s.Block.InfoText)
+		for _, ev := range s.Events {
+			fmt.Fprintln(env.stdout, highlight.TerminalLine(ev, color))
+		}
+	}
+	return reportResults(env.stderr, []*engine.LabResult{r})
+}
+
+// useColor: colour only on a terminal, and never when NO_COLOR is set.
+func useColor(env *cliEnv) bool {
+	if _, set := env.lookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := env.stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

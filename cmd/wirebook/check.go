@@ -1,0 +1,348 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/engine/render"
+)
+
+func cmdCheck(env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "check", "[flags] [PATH...]", "Runs every session block and compares what the server said with the S: lines written in the lab.\nExit status: 0 all passed, 1 a mismatch or failure, 2 a usage or lab-format error.")
+	var common commonFlags
+	common.register(fs)
+	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
+	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
+	explain := fs.Bool("explain", false, "say for each block whether the transcript cache is fresh, and if not why; runs nothing")
+	doUpdate := fs.Bool("update", false, "write the fresh transcripts into the labs (as 'wirebook update')")
+	force := fs.Bool("force", false, "with --update: write even when CI is set")
+	if st := parseFlags(fs, args); st >= 0 {
+		return st
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"labs"}
+	}
+	files, err := engine.FindLabs(paths)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook check:", err)
+		return exitUsage
+	}
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}})
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook check:", err)
+		return exitUsage
+	}
+	if *explain {
+		status := exitOK
+		for _, f := range files {
+			lines, err := eng.Explain(f)
+			if err != nil {
+				fmt.Fprintln(env.stderr, err)
+				status = exitUsage
+				continue
+			}
+			for _, l := range lines {
+				fmt.Fprintln(env.stdout, l)
+			}
+		}
+		return status
+	}
+	if *doUpdate {
+		return updateLabs(env, eng, files, updateOptions{force: *force})
+	}
+	progress := newProgress(env)
+	eng.SetProgress(progress.report)
+	results := eng.RunLabs(context.Background(), files)
+	progress.done()
+	status := exitOK
+	passed, failed := 0, 0
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintln(env.stderr, r.Err)
+			status = max(status, exitCodeFor(r.Err))
+			failed++
+			continue
+		}
+		for _, s := range r.Sessions {
+			if sessionPassed(s) {
+				passed++
+				continue
+			}
+			failed++
+			status = max(status, exitFailed)
+			if !*asJSON {
+				printFailure(env.stdout, r.Path, s)
+			}
+		}
+	}
+	if *junit != "" {
+		if err := writeJUnit(*junit, results); err != nil {
+			fmt.Fprintln(env.stderr, "wirebook check:", err)
+			status = max(status, exitFailed)
+		}
+	}
+	if *asJSON {
+		writeJSON(env.stdout, results)
+	}
+	fmt.Fprintf(env.stdout, "%d passed, %d failed\n", passed, failed)
+	return status
+}
+
+func sessionPassed(s *engine.SessionResult) bool { return s.Status == engine.StatusVerified }
+
+func printFailure(w io.Writer, path string, s *engine.SessionResult) {
+	line := s.Block.Line
+	switch s.Status {
+	case engine.StatusMismatch:
+		line = s.Comparison.FirstDifferenceLine()
+		fmt.Fprintf(w, "%s:%d: %s block %d differs from the server\n", path, line, s.Block.Proto, s.Block.Index+1)
+		for _, d := range s.Comparison.Differences() {
+			fmt.Fprintf(w, "  %s\n", highlight.Neutralise(d))
+		}
+		fmt.Fprint(w, indent(highlight.Neutralise(s.Comparison.UnifiedDiff(path))))
+	case engine.StatusCaptured:
+		fmt.Fprintf(w, "%s:%d: %s block %d has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
+	default:
+		fmt.Fprintf(w, "%s:%d: %s block %d failed: %s\n", path, line, s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
+	}
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString("    " + l)
+		}
+	}
+	return b.String()
+}
+
+type jsonSession struct {
+	Lab     string   `json:"lab"`
+	Line    int      `json:"line"`
+	Proto   string   `json:"protocol"`
+	Status  string   `json:"status"`
+	Passed  bool     `json:"passed"`
+	Reason  string   `json:"reason,omitempty"`
+	Differs []string `json:"differences,omitempty"`
+}
+
+func writeJSON(w io.Writer, results []*engine.LabResult) {
+	out := struct {
+		Sessions []jsonSession `json:"sessions"`
+		Errors   []string      `json:"errors"`
+	}{Sessions: []jsonSession{}, Errors: []string{}}
+	for _, r := range results {
+		if r.Err != nil {
+			out.Errors = append(out.Errors, r.Err.Error())
+			continue
+		}
+		for _, s := range r.Sessions {
+			js := jsonSession{Lab: r.Path, Line: s.Block.Line, Proto: s.Block.Proto, Status: s.Status, Passed: sessionPassed(s), Reason: s.Reason}
+			if s.Status == engine.StatusMismatch {
+				js.Differs = s.Comparison.Differences()
+			}
+			out.Sessions = append(out.Sessions, js)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(out)
+}
+
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(path string, results []*engine.LabResult) error {
+	suite := junitSuite{Name: "wirebook check"}
+	for _, r := range results {
+		if r.Err != nil {
+			suite.Cases = append(suite.Cases, junitCase{Name: r.Path, ClassName: r.Path, Failure: &junitFailure{Message: "lab error", Text: r.Err.Error()}})
+			continue
+		}
+		for _, s := range r.Sessions {
+			c := junitCase{Name: fmt.Sprintf("%s:%d %s", r.Path, s.Block.Line, s.Block.Proto), ClassName: r.Path}
+			if !sessionPassed(s) {
+				var b strings.Builder
+				printFailure(&b, r.Path, s)
+				c.Failure = &junitFailure{Message: s.Status, Text: b.String()}
+			}
+			suite.Cases = append(suite.Cases, c)
+		}
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+	}
+	data, err := xml.MarshalIndent(suite, "", "  ")
+	if err != nil {
+		return err
+	}
+	return render.WriteFileAtomic(path, append([]byte(xml.Header), append(data, '\n')...))
+}
+
+type updateOptions struct {
+	dryRun, interactive, force bool
+}
+
+func cmdUpdate(env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "update", "[flags] [PATH...]", "Runs every session block and writes the fresh S: and N: lines into the labs. Only the server side of session blocks changes.")
+	var common commonFlags
+	common.register(fs)
+	var opts updateOptions
+	fs.BoolVar(&opts.dryRun, "dry-run", false, "print the changes as a diff; write nothing")
+	fs.BoolVarP(&opts.interactive, "interactive", "i", false, "review each changed block: accept (y), reject (n) or quit (q)")
+	fs.BoolVar(&opts.force, "force", false, "write even when the CI environment variable is set")
+	if st := parseFlags(fs, args); st >= 0 {
+		return st
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"labs"}
+	}
+	files, err := engine.FindLabs(paths)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook update:", err)
+		return exitUsage
+	}
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{})
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook update:", err)
+		return exitUsage
+	}
+	return updateLabs(env, eng, files, opts)
+}
+
+func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOptions) int {
+	if _, ci := env.lookupEnv("CI"); ci && !opts.force && !opts.dryRun {
+		fmt.Fprintln(env.stderr, "wirebook update: CI is set, so labs are not written; use --dry-run to see the changes or --force to write")
+		return exitUsage
+	}
+	results := eng.RunLabs(context.Background(), files)
+	status := exitOK
+	in := bufio.NewReader(env.stdin)
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintln(env.stderr, r.Err)
+			status = max(status, exitCodeFor(r.Err))
+			continue
+		}
+		changes, skipped := engine.PlanUpdate(r)
+		for _, s := range skipped {
+			fmt.Fprintf(env.stderr, "%s:%d: not updated: the session failed: %s\n", r.Path, s.Block.Line, highlight.Neutralise(s.Reason))
+			status = max(status, exitFailed)
+		}
+		var accepted []engine.BlockUpdate
+		quit := false
+		for _, c := range changes {
+			if opts.dryRun || opts.interactive {
+				fmt.Fprint(env.stdout, highlight.Neutralise(c.Comparison.UnifiedDiff(r.Path)))
+			}
+			if opts.interactive {
+				switch ask(env.stdout, in, fmt.Sprintf("%s:%d: accept this change? [y]es, [n]o, [q]uit: ", r.Path, c.Session.Block.Line)) {
+				case 'y':
+					accepted = append(accepted, c)
+				case 'q':
+					quit = true
+				}
+				if quit {
+					break
+				}
+				continue
+			}
+			accepted = append(accepted, c)
+		}
+		if len(accepted) > 0 && !opts.dryRun {
+			next := engine.Apply(r.Lab.Source, accepted)
+			if err := engine.WriteLab(r.Path, r.Lab.Source, next); err != nil {
+				fmt.Fprintln(env.stderr, "wirebook update:", err)
+				status = max(status, exitFailed)
+			} else {
+				fmt.Fprintf(env.stdout, "%s: updated %d block(s)\n", r.Path, len(accepted))
+			}
+		}
+		if quit {
+			break
+		}
+	}
+	return status
+}
+
+func ask(w io.Writer, in *bufio.Reader, prompt string) byte {
+	for {
+		fmt.Fprint(w, prompt)
+		line, err := in.ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "" {
+			switch a[0] {
+			case 'y', 'n', 'q':
+				return a[0]
+			}
+		}
+		if err != nil {
+			return 'q'
+		}
+	}
+}
+
+var cacheDir = ".wirebook/cache"
+
+// progress prints "lab block 2/5 (1.2s)" on one terminal line while labs
+// run; it says nothing when stderr is not a terminal.
+type progress struct {
+	w  io.Writer
+	on bool
+}
+
+func newProgress(env *cliEnv) *progress {
+	f, ok := env.stderr.(*os.File)
+	on := false
+	if ok {
+		st, err := f.Stat()
+		on = err == nil && st.Mode()&os.ModeCharDevice != 0
+	}
+	return &progress{w: env.stderr, on: on}
+}
+
+func (p *progress) report(ev engine.ProgressEvent) {
+	if !p.on {
+		return
+	}
+	state := "running"
+	if ev.Done {
+		state = fmt.Sprintf("done in %.1fs", ev.Elapsed.Seconds())
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s: block %d/%d %s", ev.Lab, ev.Block, ev.Blocks, state)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}

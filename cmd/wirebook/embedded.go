@@ -1,0 +1,104 @@
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/protocols/labserver"
+	"github.com/wirebook/wirebook/protocols/labtls"
+	"github.com/wirebook/wirebook/protocols/mailstore"
+)
+
+// embeddedProvider starts a fresh lab server set (own store, fixed clock)
+// for each lab, all sharing one lab CA.
+type embeddedProvider struct {
+	once   sync.Once
+	bundle *labtls.Bundle
+	err    error
+}
+
+func newEmbeddedProvider() *embeddedProvider { return &embeddedProvider{} }
+
+func (p *embeddedProvider) tlsBundle() (*labtls.Bundle, error) {
+	p.once.Do(func() {
+		dir, err := labtls.DefaultDir()
+		if err != nil {
+			p.bundle, p.err = labtls.New()
+			return
+		}
+		p.bundle, p.err = labtls.Load(dir)
+	})
+	return p.bundle, p.err
+}
+
+func (p *embeddedProvider) Start(fixtures []engine.Fixture) (engine.EmbeddedSet, error) {
+	b, err := p.tlsBundle()
+	if err != nil {
+		return nil, err
+	}
+	cfg := labserver.Config{TLS: b}
+	for _, f := range fixtures {
+		cfg.Fixtures = append(cfg.Fixtures, labserver.Fixture{User: f.User, Mailbox: f.Mailbox, Flags: f.Flags, Data: f.Data})
+	}
+	set, err := labserver.Start(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &embeddedSet{Set: set, bundle: b}, nil
+}
+
+type embeddedSet struct {
+	*labserver.Set
+	bundle *labtls.Bundle
+}
+
+func (s *embeddedSet) ClientTLS(name string) *tls.Config { return s.bundle.ClientConfig(name) }
+func (s *embeddedSet) Hostname() string                  { return "mail." + mailstore.DefaultDomain }
+func (s *embeddedSet) Credentials() (string, string) {
+	u := mailstore.DefaultUsers[0]
+	return u.Name, u.Password
+}
+
+func cmdServers(env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "servers", "[flags]", "Starts the embedded lab servers (SMTP, POP3, IMAP, HTTP; one shared mail store) and prints their addresses. Stop with Ctrl-C.")
+	addr := fs.String("addr", "127.0.0.1", "`HOST` to listen on (loopback by default)")
+	if st := parseFlags(fs, args); st >= 0 {
+		return st
+	}
+	p := newEmbeddedProvider()
+	b, err := p.tlsBundle()
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook servers:", err)
+		return exitFailed
+	}
+	set, err := labserver.Start(labserver.Config{TLS: b, Addr: *addr, Clock: mailstore.SystemClock{}})
+	if err != nil {
+		fmt.Fprintln(env.stderr, "wirebook servers:", err)
+		return exitFailed
+	}
+	defer set.Close()
+	fmt.Fprintln(env.stdout, "wirebook lab servers (Ctrl-C to stop):")
+	for _, svc := range set.Services() {
+		fmt.Fprintf(env.stdout, "  %-10s %s\n", svc, set.Addr(svc))
+	}
+	fmt.Fprintf(env.stdout, "users: ")
+	for i, u := range mailstore.DefaultUsers {
+		if i > 0 {
+			fmt.Fprint(env.stdout, ", ")
+		}
+		fmt.Fprintf(env.stdout, "%s@%s (password %s)", u.Name, mailstore.DefaultDomain, u.Password)
+	}
+	fmt.Fprintln(env.stdout)
+	if b.CAFile != "" {
+		fmt.Fprintf(env.stdout, "TLS: trust the lab CA in %s\n", b.CAFile)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return exitOK
+}

@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/protocols"
+)
+
+// Version is wirebook's version; it is part of every cache key, so a new
+// wirebook re-runs every session once.
+const Version = "0.1.0"
+
+// Cache keeps each lab's transcripts under a directory (.wirebook/cache),
+// one JSON file per lab, written atomically: a build killed mid-write
+// leaves the previous file or none, never half of one.
+type Cache struct {
+	Dir string
+}
+
+// cacheFile is what is stored for one lab.
+type cacheFile struct {
+	Version string        `json:"version"`
+	Lab     string        `json:"lab"`
+	Blocks  []cachedBlock `json:"blocks"`
+}
+
+// cachedBlock is one session's stored result and the keys it was made under.
+type cachedBlock struct {
+	Keys     blockKeys         `json:"keys"`
+	Events   []protocols.Event `json:"events"`
+	Err      string            `json:"err,omitempty"`
+	Server   string            `json:"server"`
+	Software string            `json:"software,omitempty"`
+	Embedded bool              `json:"embedded,omitempty"`
+	Insecure bool              `json:"insecure,omitempty"`
+	When     time.Time         `json:"when"`
+}
+
+// blockKeys are the hashes of everything that affects a session's
+// transcript; --explain names the one that changed.
+type blockKeys struct {
+	Block    string `json:"block"`    // protocol, attributes and client lines of this block
+	Earlier  string `json:"earlier"`  // the same for every earlier block of the lab
+	Servers  string `json:"servers"`  // the server configuration in force
+	Fixtures string `json:"fixtures"` // fixture entries and file contents
+	Version  string `json:"version"`
+}
+
+func hashStrings(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// blockHash covers what is sent, not the S: lines: those are expectations,
+// compared again on every build.
+func blockHash(b *lab.Block) string {
+	parts := []string{b.InfoText}
+	for _, ln := range b.Lines {
+		if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
+			parts = append(parts, fmt.Sprint(ln.Kind), ln.Text)
+		}
+	}
+	return hashStrings(parts...)
+}
+
+func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
+	serverJSON, _ := json.Marshal(struct {
+		Lab       map[string]lab.ServerEntry
+		Overrides map[string]lab.ServerEntry
+		Vars      map[string]string
+		Masks     []string
+	}{l.Front.Servers, e.opts.Servers, l.Front.Vars, l.Front.Masks})
+	fixtures := []string{}
+	for _, f := range l.Front.Fixtures {
+		fixtures = append(fixtures, f.User, f.Mailbox, f.File, strings.Join(f.Flags, ","))
+		if f.File != "" {
+			data, err := os.ReadFile(filepath.Join(filepath.Dir(l.Path), filepath.FromSlash(f.File)))
+			if err != nil {
+				return nil, err
+			}
+			fixtures = append(fixtures, string(data))
+		}
+	}
+	servers, fx := hashStrings(string(serverJSON)), hashStrings(fixtures...)
+	var keys []blockKeys
+	earlier := ""
+	for _, b := range l.Blocks {
+		bh := blockHash(b)
+		keys = append(keys, blockKeys{Block: bh, Earlier: hashStrings(earlier), Servers: servers, Fixtures: fx, Version: Version})
+		earlier += bh
+	}
+	return keys, nil
+}
+
+func (c *Cache) path(labPath string) string {
+	abs, err := filepath.Abs(labPath)
+	if err != nil {
+		abs = labPath
+	}
+	base := strings.TrimSuffix(filepath.Base(labPath), ".md")
+	return filepath.Join(c.Dir, base+"-"+hashStrings(abs)[:12]+".json")
+}
+
+func (c *Cache) load(labPath string) *cacheFile {
+	data, err := os.ReadFile(c.path(labPath))
+	if err != nil {
+		return nil
+	}
+	var f cacheFile
+	if json.Unmarshal(data, &f) != nil || f.Version != Version {
+		return nil // unreadable or old: a miss, never an error
+	}
+	return &f
+}
+
+func (c *Cache) store(labPath string, f *cacheFile) error {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(c.path(labPath), data)
+}
+
+// staleReasons says, per block, why the cache cannot serve it ("" when it
+// can).
+func staleReasons(keys []blockKeys, f *cacheFile) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		switch {
+		case f == nil:
+			out[i] = "never run (no cache entry)"
+		case i >= len(f.Blocks):
+			out[i] = "new block"
+		default:
+			old := f.Blocks[i].Keys
+			var why []string
+			if old.Version != k.Version {
+				why = append(why, "wirebook version changed")
+			}
+			if old.Block != k.Block {
+				why = append(why, "this block changed")
+			}
+			if old.Earlier != k.Earlier {
+				why = append(why, "an earlier block changed")
+			}
+			if old.Servers != k.Servers {
+				why = append(why, "the server configuration changed")
+			}
+			if old.Fixtures != k.Fixtures {
+				why = append(why, "the fixtures changed")
+			}
+			sort.Strings(why)
+			out[i] = strings.Join(why, ", ")
+		}
+	}
+	return out
+}
+
+// Explain says for each block of a lab whether the cache holds a fresh
+// transcript for it, and if not why.
+func (e *Engine) Explain(path string) ([]string, error) {
+	l, err := e.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := e.labKeys(l)
+	if err != nil {
+		return nil, err
+	}
+	var f *cacheFile
+	if e.opts.Cache != nil {
+		f = e.opts.Cache.load(path)
+	}
+	reasons := staleReasons(keys, f)
+	out := make([]string, len(l.Blocks))
+	for i, b := range l.Blocks {
+		r := reasons[i]
+		if r == "" {
+			r = "fresh: the cached transcript is used"
+		} else {
+			r = "stale: " + r
+		}
+		out[i] = fmt.Sprintf("%s:%d: %s block %d: %s", path, b.Line, b.Proto, i+1, r)
+	}
+	return out, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

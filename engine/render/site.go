@@ -1,0 +1,253 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/site"
+)
+
+// Session statuses shown in badges.
+const (
+	StatusCaptured = "captured" // ran; nothing written in the lab to compare
+	StatusVerified = "verified" // ran and matched the lab
+	StatusMismatch = "mismatch" // ran and differs from the lab
+	StatusFailed   = "failed"   // could not run to the end
+	StatusOffline  = "offline"  // not run: the lab's own S: lines shown
+)
+
+// SessionView is everything a page shows about one session block.
+type SessionView struct {
+	Proto    string
+	Events   []protocols.Event
+	Status   string
+	Server   string // the lab's name for the server
+	Software string // what its greeting announces
+	Embedded bool
+	Insecure bool
+	When     time.Time
+	Message  string // the error or the mismatch, for the badge
+	Detail   string // a longer explanation (a diff), shown in place
+}
+
+// LabPage is one lab to render.
+type LabPage struct {
+	Result   *engine.LabResult
+	Sessions map[int]*SessionView // by line of the opening fence
+}
+
+// Course is the site around the labs.
+type Course struct {
+	Title      string
+	Intro      []byte // Markdown of the course index (labs/index.md), may be nil
+	LiveReload bool
+}
+
+// ViewsFromResults makes SessionViews from a lab's run.
+func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
+	out := map[int]*SessionView{}
+	for _, s := range r.Sessions {
+		v := &SessionView{Proto: s.Block.Proto, Events: s.Events, Status: s.Status, Server: s.Server,
+			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason}
+		if s.Status == engine.StatusMismatch && s.Comparison != nil {
+			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Path)
+		}
+		out[s.Block.Line] = v
+	}
+	return out
+}
+
+func sessionHTML(s *SessionView) template.HTML {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<figure class="wb-session wb-session-%s" data-proto="%s">`, s.Status, template.HTMLEscapeString(s.Proto))
+	fmt.Fprintf(&b, `<figcaption class="wb-badge wb-badge-%s">%s</figcaption>`, s.Status, template.HTMLEscapeString(badgeText(s)))
+	b.WriteString(string(highlight.Transcript(s.Events, s.Proto, highlight.TranscriptOptions{})))
+	if s.Detail != "" {
+		fmt.Fprintf(&b, `<details class="wb-mismatch" open><summary>What differs from the lab</summary><pre>%s</pre></details>`, template.HTMLEscapeString(s.Detail))
+	}
+	b.WriteString(`<button class="wb-copy" type="button" hidden>Copy client lines</button></figure>`)
+	return template.HTML(b.String())
+}
+
+func badgeText(s *SessionView) string {
+	server := s.Server
+	if s.Embedded {
+		server = "the embedded lab server"
+	}
+	if s.Software != "" {
+		server += " (" + s.Software + ")"
+	}
+	day := ""
+	if !s.When.IsZero() {
+		day = " on " + s.When.UTC().Format("2006-01-02")
+	}
+	insecure := ""
+	if s.Insecure {
+		insecure = "; TLS certificate NOT verified"
+	}
+	switch s.Status {
+	case StatusVerified:
+		return "verified against " + server + day + insecure
+	case StatusMismatch:
+		return "differs from " + server + day + ": " + s.Message + insecure
+	case StatusFailed:
+		return "failed against " + server + day + ": " + s.Message + insecure
+	case StatusOffline:
+		return "not run: transcript as written in the lab"
+	}
+	return "captured from " + server + day + insecure
+}
+
+// Slug is the page file name of a lab.
+func Slug(path string) string {
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base)) + ".html"
+}
+
+func labStatus(p LabPage) (status string, sessions, verified, failed int) {
+	if p.Result.Err != nil {
+		return "failed", 0, 0, 1
+	}
+	for _, s := range p.Sessions {
+		sessions++
+		switch s.Status {
+		case StatusVerified, StatusCaptured:
+			verified++
+		case StatusFailed, StatusMismatch:
+			failed++
+		}
+	}
+	switch {
+	case failed > 0:
+		return "failed", sessions, verified, failed
+	case sessions > 0 && verified == sessions:
+		return "verified", sessions, verified, failed
+	}
+	return "unverified", sessions, verified, failed
+}
+
+// WriteSite writes index.html, one page per lab and the assets into out.
+// Every file is written to a temporary name and renamed, so an interrupted
+// build never leaves a half-written page.
+func WriteSite(out string, course Course, pages []LabPage) error {
+	tmpl, err := template.ParseFS(site.FS, "templates/*.html")
+	if err != nil {
+		return fmt.Errorf("render: templates: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(out, "assets"), 0o755); err != nil {
+		return err
+	}
+	summaries := make([]site.LabSummary, len(pages))
+	for i, p := range pages {
+		status, n, ok, bad := labStatus(p)
+		title := p.Result.Path
+		summary := ""
+		if l := p.Result.Lab; l != nil {
+			title = l.Front.Title
+			if title == "" {
+				title = firstHeading(l.Markdown)
+			}
+			if title == "" {
+				title = l.Title()
+			}
+			summary = l.Front.Summary
+		}
+		summaries[i] = site.LabSummary{Title: title, Href: Slug(p.Result.Path), Summary: summary,
+			Sessions: n, Verified: ok, Failed: bad, Status: status}
+	}
+	var intro template.HTML
+	if len(course.Intro) > 0 {
+		r, err := renderMarkdown(course.Intro, nil)
+		if err != nil {
+			return err
+		}
+		intro = r.Body
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "index.html", site.SiteData{CourseTitle: course.Title, Labs: summaries, Intro: intro, CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: course.LiveReload}); err != nil {
+		return fmt.Errorf("render: index: %w", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(out, "index.html"), buf.Bytes()); err != nil {
+		return err
+	}
+	for i, p := range pages {
+		data := site.PageData{CourseTitle: course.Title, Title: summaries[i].Title, Status: summaries[i].Status,
+			Sessions: summaries[i].Sessions, Verified: summaries[i].Verified, Failed: summaries[i].Failed,
+			CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: course.LiveReload}
+		if i > 0 {
+			data.Prev = &summaries[i-1]
+		}
+		if i+1 < len(pages) {
+			data.Next = &summaries[i+1]
+		}
+		if p.Result.Err != nil {
+			data.Errors = strings.Split(p.Result.Err.Error(), "\n")
+		}
+		if l := p.Result.Lab; l != nil {
+			r, err := renderMarkdown(l.Markdown, p.Sessions)
+			if err != nil {
+				return fmt.Errorf("render: %s: %w", p.Result.Path, err)
+			}
+			data.Body, data.TOC = r.Body, r.TOC
+		}
+		buf.Reset()
+		if err := tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
+			return fmt.Errorf("render: %s: %w", p.Result.Path, err)
+		}
+		if err := WriteFileAtomic(filepath.Join(out, summaries[i].Href), buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return writeAssets(filepath.Join(out, "assets"))
+}
+
+func writeAssets(dir string) error {
+	css, err := fs.ReadFile(site.FS, "static/style.css")
+	if err != nil {
+		return err
+	}
+	css = append(css, "\n/* syntax highlighting */\n"...)
+	css = append(css, highlight.CSS()...)
+	if err := WriteFileAtomic(filepath.Join(dir, "style.css"), css); err != nil {
+		return err
+	}
+	js, err := fs.ReadFile(site.FS, "static/wirebook.js")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, "wirebook.js"), js)
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it
+// into place.
+func WriteFileAtomic(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil // unchanged: keep the file's time, spare the disk
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

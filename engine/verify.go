@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/wirebook/wirebook/engine/check"
+	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/protocols"
+)
+
+// verifier compares a lab's sessions with their written transcripts, in
+// order, carrying captured values from block to block.
+type verifier struct {
+	lab       *lab.Lab
+	captured  map[string]string
+	onCapture func(name, value string)
+}
+
+func (r *labRun) verify(s *SessionResult) {
+	if r.verifier == nil {
+		r.verifier = &verifier{lab: r.lab, captured: map[string]string{}, onCapture: func(k, v string) { r.scope.Set(k, v, false) }}
+	}
+	r.verifier.verify(s)
+}
+
+// verify sets s.Status, s.Comparison and s.Reason.
+func (v *verifier) verify(s *SessionResult) {
+	b := s.Block
+	masks := check.MasksFor(b.Proto, v.lab.Front.Masks)
+	if len(s.Events) > 0 {
+		c, err := check.Compare(b, s.Events, masks, v.captured)
+		if err != nil {
+			var le *lab.Error
+			if errors.As(err, &le) {
+				le.File = v.lab.Path
+			}
+			s.Status, s.Reason = StatusFailed, err.Error()
+			return
+		}
+		s.Comparison = c
+		for k, val := range c.Captures {
+			v.captured[k] = val
+			if v.onCapture != nil {
+				v.onCapture(k, val)
+			}
+		}
+	}
+	expect := b.Attrs["expect"]
+	if ok, why := expectationMet(expect, s); !ok {
+		s.Status, s.Reason = StatusFailed, why
+		return
+	}
+	switch c := s.Comparison; {
+	case c == nil || !c.Written:
+		s.Status = StatusCaptured
+	case c.Match:
+		s.Status = StatusVerified
+	default:
+		s.Status = StatusMismatch
+		if d := c.Differences(); len(d) > 0 {
+			s.Reason = d[0]
+			if len(d) > 1 {
+				s.Reason += fmt.Sprintf(" (and %d more)", len(d)-1)
+			}
+		}
+	}
+}
+
+var replyCode = regexp.MustCompile(`^(?:HTTP/\d(?:\.\d)? )?(\d{3})\b`)
+
+// expectationMet checks the block's expect= attribute against what
+// happened: "ok" (default), "error", "refused", a reply class ("5xx"), a
+// reply code ("550"), or a POP3/IMAP verdict ("-ERR", "NO", "BAD").
+func expectationMet(expect string, s *SessionResult) (bool, string) {
+	switch expect {
+	case "", "ok":
+		if s.Err != nil {
+			return false, s.Err.Error()
+		}
+		return true, ""
+	case "error":
+		if s.Err == nil {
+			return false, "expected the session to end in an error, but it ran to the end"
+		}
+		return true, ""
+	case "refused":
+		var op *net.OpError
+		if s.Err != nil && (errors.As(s.Err, &op) || strings.Contains(s.Err.Error(), "connect:")) {
+			return true, ""
+		}
+		return false, "expected the connection to be refused"
+	}
+	if s.Err != nil {
+		return false, s.Err.Error()
+	}
+	for _, ev := range s.Events {
+		if ev.Kind != protocols.Server {
+			continue
+		}
+		if m := replyCode.FindStringSubmatch(ev.Text); m != nil {
+			code := m[1]
+			if code == expect || (len(expect) == 3 && strings.HasSuffix(expect, "xx") && code[0] == expect[0]) {
+				return true, ""
+			}
+		}
+		switch expect {
+		case "-ERR":
+			if strings.HasPrefix(ev.Text, "-ERR") {
+				return true, ""
+			}
+		case "NO", "BAD":
+			if f := strings.Fields(ev.Text); len(f) > 1 && f[0] != "*" && f[1] == expect {
+				return true, ""
+			}
+		}
+	}
+	return false, fmt.Sprintf("expected a %s reply, but the server sent none", expect)
+}
