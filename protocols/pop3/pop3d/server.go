@@ -74,6 +74,7 @@ func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		l.Close()
 		return nil
 	}
 	s.listeners[l] = struct{}{}
