@@ -488,6 +488,9 @@ func (s *Store) UpdateFlags(user, name string, uids []uint32, op FlagOp, flags [
 		m.Flags = normalizeFlags(next)
 		out[m.UID] = slices.Clone(m.Flags)
 	}
+	if len(out) > 0 {
+		s.notifyLocked(user, mb.name) // IMAP IDLE reports flag changes too
+	}
 	return out, nil
 }
 

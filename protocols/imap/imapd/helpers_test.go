@@ -146,18 +146,32 @@ type rawClient struct {
 
 func (ts *testServer) dial(t *testing.T) *rawClient {
 	t.Helper()
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	c := &rawClient{t: t, conn: conn, r: bufio.NewReader(conn)}
-	greeting := c.line()
+	c, greeting := ts.dialGreeting(t)
 	if !strings.HasPrefix(greeting, "* OK [CAPABILITY IMAP4rev1 ") {
 		t.Fatalf("greeting = %q", greeting)
 	}
 	return c
 }
+
+func (ts *testServer) dialGreeting(t *testing.T) (*rawClient, string) {
+	t.Helper()
+	conn, err := netDial(ts.addr)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &rawClient{t: t, conn: conn, r: newTestReader(conn)}
+	return c, c.line()
+}
+
+func netDial(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }
+
+func netListen(t *testing.T) (net.Listener, error) {
+	t.Helper()
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+func newTestReader(conn net.Conn) *bufio.Reader { return bufio.NewReader(conn) }
 
 // login dials and logs alice in.
 func (ts *testServer) login(t *testing.T) *rawClient {

@@ -385,7 +385,7 @@ func writeAString(b *bytes.Buffer, s string) {
 	plain := s != "" && !strings.EqualFold(s, "NIL")
 	for i := 0; i < len(s) && plain; i++ {
 		c := s[i]
-		if !isAtomChar(c) || c == '%' || c == '*' || c == '\\' || c == '[' || c == ']' {
+		if !isAtomChar(c) || c >= 0x80 || c == '%' || c == '*' || c == '\\' || c == '[' || c == ']' {
 			plain = false
 		}
 	}

@@ -90,7 +90,7 @@ func validTag(tag string) bool {
 	}
 	for i := 0; i < len(tag); i++ {
 		c := tag[i]
-		if c == '+' || !isAtomChar(c) || c == '%' || c == '*' || c == '[' || c == ']' {
+		if c == '+' || !isAtomChar(c) || c >= 0x80 || c == '%' || c == '*' || c == '[' || c == ']' {
 			return false
 		}
 	}
@@ -416,22 +416,16 @@ func (set seqSet) contains(n, star uint32) bool {
 	return false
 }
 
-// maxExplicit is the largest number written in the set (not counting "*").
-func (set seqSet) maxExplicit() uint32 {
+// maxExplicit is the largest number written in the set; ranges with a
+// "*" count only when withStar is set.
+func (set seqSet) maxExplicit(withStar bool) uint32 {
 	var m uint32
 	for _, r := range set {
-		m = max(m, r.lo, r.hi)
-	}
-	return m
-}
-
-func (set seqSet) hasStar() bool {
-	for _, r := range set {
-		if r.lo == 0 || r.hi == 0 {
-			return true
+		if withStar || (r.lo != 0 && r.hi != 0) {
+			m = max(m, r.lo, r.hi)
 		}
 	}
-	return false
+	return m
 }
 
 // formatUIDSet writes ascending UIDs compactly: "1:3,7".

@@ -479,8 +479,9 @@ func (s *session) flagList(uid uint32, flags []string) string {
 }
 
 // resolve turns a sequence set (or UID set) into positions in the view.
-// Message numbers beyond the mailbox are an error, as in Dovecot; UIDs
-// that do not exist are skipped (RFC 3501 6.4.8).
+// Message numbers beyond the mailbox are an error, as in Dovecot, except
+// in ranges ending in "*" ("1:*" on an empty mailbox is fine); UIDs that
+// do not exist are skipped (RFC 3501 6.4.8).
 func (s *session) resolve(setText string, uid bool) ([]int, error) {
 	set, err := parseSeqSet(setText)
 	if err != nil {
@@ -500,7 +501,7 @@ func (s *session) resolve(setText string, uid bool) ([]int, error) {
 		}
 		return out, nil
 	}
-	if set.maxExplicit() > uint32(len(uids)) {
+	if set.maxExplicit(false) > uint32(len(uids)) {
 		return nil, errors.New("invalid messageset")
 	}
 	for i := range uids {
