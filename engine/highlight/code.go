@@ -18,7 +18,7 @@ import (
 func Code(lang, code string) template.HTML {
 	l := codeLexer(lang)
 	var b strings.Builder
-	start := `<pre class="wb-code" data-lang="` + html.EscapeString(strings.ToLower(lang)) + `"><code>`
+	start := `<pre class="wb-code" data-lang="` + attrWord(lang) + `"><code>`
 	f := chtml.New(
 		chtml.WithClasses(true),
 		chtml.WithPreWrapper(preWrapper{start: start, end: `</code></pre>`}),

@@ -151,8 +151,8 @@ func smtpRules() chroma.Rules {
 	}
 	// The code, its "-" or " ", an optional enhanced status code, the text.
 	reply := func(code string, tok chroma.TokenType, m chroma.Mutator) chroma.Rule {
-		return rule(sPre+`(`+code+`)([ -]|(?=\n))(\d\.\d{1,3}\.\d{1,3}(?= |\n))?([^\n]*)(\n)`, sTok,
-			em(tok, chroma.Punctuation, chroma.LiteralNumber, chroma.Text, chroma.Text), m)
+		return rule(sPre+`(`+code+`)(-|(?= |\n))( ?)(\d\.\d{1,3}\.\d{1,3}(?= |\n))?([^\n]*)(\n)`, sTok,
+			em(tok, chroma.Punctuation, chroma.Text, chroma.LiteralNumber, chroma.Text, chroma.Text), m)
 	}
 	root = append(root,
 		reply(`354`, chroma.GenericSubheading, chroma.Push("smtp-data")),

@@ -198,12 +198,9 @@ func FuzzLexer(f *testing.F) {
 		if !validText(text) {
 			t.Skip() // the lexer sees neutralised text only
 		}
-		want := text
-		if !strings.HasSuffix(want, "\n") {
-			want += "\n"
-		}
-		if got := joined(t, proto, text); got != want {
-			t.Errorf("Lexer(%q) tokens joined = %q, want %q", proto, got, want)
+		// The lexer may add the final line end.
+		if got := joined(t, proto, text); got != text && got != text+"\n" {
+			t.Errorf("Lexer(%q) tokens joined = %q, want %q", proto, got, text)
 		}
 	})
 }
@@ -211,6 +208,10 @@ func FuzzLexer(f *testing.F) {
 // validText is text as Transcript hands it to a lexer: valid UTF-8
 // without carriage returns.
 func validText(s string) bool {
-	clean, _ := neutralise(strings.ReplaceAll(s, "\n", ""))
-	return clean == strings.ReplaceAll(s, "\n", "")
+	for _, line := range strings.Split(s, "\n") {
+		if clean, _ := neutralise(line); clean != line {
+			return false
+		}
+	}
+	return true
 }

@@ -1,7 +1,6 @@
 package highlight
 
 import (
-	"html"
 	"html/template"
 	"strconv"
 	"strings"
@@ -50,7 +49,7 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 
 	var b strings.Builder
 	b.WriteString(`<pre class="wb-transcript" data-proto="`)
-	b.WriteString(html.EscapeString(strings.ToLower(proto)))
+	b.WriteString(attrWord(proto))
 	b.WriteString(`"><code>`)
 	for i := 0; i < len(events); {
 		if !events[i].Payload {
@@ -76,6 +75,20 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 	}
 	b.WriteString(`</code></pre>`)
 	return template.HTML(b.String()) // #nosec G203 -- built from escaped text only
+}
+
+// attrWord keeps the letters, digits and dashes of a protocol name: it
+// is only a hook for CSS, never a place for markup.
+func attrWord(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return -1
+	}, s)
 }
 
 // writeFold opens the <details> for a run of payload lines; its summary
