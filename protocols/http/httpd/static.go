@@ -85,7 +85,7 @@ func (h *handler) static(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(data)
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
 	hdr := w.Header()
-	hdr.Set("ETag", etag)
+	hdr["ETag"] = []string{etag} // as commonly spelled; Set would write "Etag"
 	hdr.Set("Last-Modified", h.modified.Format(http.TimeFormat))
 	if notModified(r, etag, h.modified) {
 		w.WriteHeader(http.StatusNotModified)
