@@ -102,22 +102,29 @@ func cmdBuild(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook build:", err)
 		return exitUsage
 	}
-	progress := newProgress(env)
-	eng.SetProgress(progress.report)
-	results := eng.RunLabs(context.Background(), files)
-	progress.done()
-	course := loadCourse(paths, *title)
-	pages := make([]render.LabPage, len(results))
-	for i, r := range results {
-		pages[i] = render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)}
-	}
-	if err := render.WriteSite(*out, course, pages); err != nil {
+	results, err := buildSite(env, eng, files, paths, *out, *title, false)
+	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook build:", err)
 		return exitFailed
 	}
 	status := reportResults(env.stderr, results)
 	fmt.Fprintf(env.stderr, "wrote %d lab pages to %s\n", len(results), filepath.Join(*out, "index.html"))
 	return status
+}
+
+// buildSite runs the labs and writes the site into out.
+func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, title string, live bool) ([]*engine.LabResult, error) {
+	progress := newProgress(env)
+	eng.SetProgress(progress.report)
+	results := eng.RunLabs(context.Background(), files)
+	progress.done()
+	course := loadCourse(paths, title)
+	course.LiveReload = live
+	pages := make([]render.LabPage, len(results))
+	for i, r := range results {
+		pages[i] = render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)}
+	}
+	return results, render.WriteSite(out, course, pages)
 }
 
 // loadCourse reads the course title and introduction from index.md in the

@@ -51,6 +51,8 @@ func commands() []command {
 		{"run", "run one lab and print its transcripts", cmdRun},
 		{"check", "verify the transcripts written in the labs against the servers", cmdCheck},
 		{"update", "write fresh transcripts into the labs", cmdUpdate},
+		{"serve", "preview the site on localhost, rebuilding on save", cmdServe},
+		{"new", "create a new course that builds at once", cmdNew},
 		{"servers", "start the embedded lab servers and print their addresses", cmdServers},
 		{"version", "print the version", func(env *cliEnv, _ []string) int { fmt.Fprintln(env.stdout, versionText); return exitOK }},
 	}
