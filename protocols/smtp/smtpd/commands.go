@@ -12,7 +12,7 @@ func (s *session) cmdHello(verb, arg string) {
 		s.reply(501, "5.5.4 Syntax: "+verb+" hostname")
 		return
 	}
-	s.helo = strings.Fields(arg)[0]
+	s.helo = printable(strings.Fields(arg)[0])
 	s.esmtp = verb == "EHLO"
 	s.resetTransaction()
 	if !s.esmtp {

@@ -62,6 +62,17 @@ func validAddress(addr string) bool {
 	return true
 }
 
+// printable replaces control characters in client text that a reply or a
+// header repeats, so a stray CR cannot end a line early.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 // domainOf is the part of addr after the "@", lower-cased.
 func domainOf(addr string) string {
 	_, domain, _ := strings.Cut(addr, "@")

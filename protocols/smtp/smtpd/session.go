@@ -108,7 +108,7 @@ func (s *session) dispatch(line string) {
 			s.reply(501, "5.5.4 Syntax: VRFY address")
 			return
 		}
-		s.reply(252, "2.0.0 "+arg+": cannot verify, but will accept mail and attempt delivery")
+		s.reply(252, "2.0.0 "+printable(arg)+": cannot verify, but will accept mail and attempt delivery")
 	case "EXPN":
 		s.reply(502, "5.5.1 Error: command not implemented")
 	case "HELP":
