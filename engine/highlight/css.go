@@ -21,7 +21,9 @@ var scopes = []string{".wb-code", ".wb-transcript"}
 // CSS returns the stylesheet for Code and Transcript output: the light
 // chroma style, the dark one inside @media (prefers-color-scheme: dark),
 // and the transcript layout and reply colours. It is the same every call.
-var CSS = sync.OnceValue(func() string {
+func CSS() string { return stylesheet() }
+
+var stylesheet = sync.OnceValue(func() string {
 	light := chromaRules(styles.Get(LightStyle))
 	if !hasProp(light[0].body, "color") {
 		// The github style leaves text colour to the page; pin its own so a
@@ -192,7 +194,7 @@ const transcriptCSS = `.wb-code, .wb-transcript { box-sizing: border-box; max-wi
 .wb-transcript .wb-err { font-weight: 600; border-left: 3px solid; margin-left: -6px; padding-left: 3px; }
 .wb-transcript .wb-err .wb-text { font-style: normal; }
 .wb-transcript .wb-ctl { border-radius: 2px; padding: 0 1px; font-style: normal; }
-.wb-transcript .wb-noeol::after { content: " \23CE\0338 no line end"; font-style: italic; -webkit-user-select: none; user-select: none; }
+.wb-transcript .wb-noeol::after { content: " \23CE\0338  no line end"; font-style: italic; -webkit-user-select: none; user-select: none; }
 .wb-transcript .wb-payload { display: block; }
 .wb-transcript .wb-payload > summary { cursor: pointer; font-style: italic; padding-left: 3ch; white-space: normal; }
 .wb-transcript .wb-line .gi, .wb-transcript .wb-line .gu, .wb-transcript .wb-line .gt, .wb-transcript .wb-line .gr { background-color: transparent; font-weight: 600; font-style: normal; }
