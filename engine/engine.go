@@ -274,7 +274,7 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	if e.opts.Cache != nil {
 		f := &cacheFile{Version: Version, Lab: path}
 		for i, s := range res.Sessions {
-			cb := cachedBlock{Keys: keys[i], Events: s.Events, Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When}
+			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When}
 			if s.Err != nil {
 				cb.Err = s.Err.Error()
 			}
@@ -303,13 +303,51 @@ func (e *Engine) fromCache(l *lab.Lab, f *cacheFile) []*SessionResult {
 	var out []*SessionResult
 	for i, b := range l.Blocks {
 		cb := f.Blocks[i]
-		s := &SessionResult{Block: b, Events: cb.Events, Server: cb.Server, Software: cb.Software,
+		s := &SessionResult{Block: b, Events: clientLines(b, cb.Events), Server: cb.Server, Software: cb.Software,
 			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true}
 		if cb.Err != "" {
 			s.Err = errors.New(cb.Err)
 		}
 		v.verify(s)
 		out = append(out, s)
+	}
+	return out
+}
+
+// clientOrdinals stores a client event's lab line as its position among
+// the block's client lines: line numbers move when update writes S: lines,
+// positions do not.
+func clientOrdinals(b *lab.Block, events []protocols.Event) []protocols.Event {
+	pos := map[int]int{}
+	n := 0
+	for _, ln := range b.Lines {
+		if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
+			n++
+			pos[ln.Num] = n
+		}
+	}
+	out := append([]protocols.Event(nil), events...)
+	for i := range out {
+		if out[i].Kind == protocols.Client {
+			out[i].Source = pos[out[i].Source]
+		}
+	}
+	return out
+}
+
+// clientLines is the inverse of clientOrdinals for the block as it is now.
+func clientLines(b *lab.Block, events []protocols.Event) []protocols.Event {
+	var nums []int
+	for _, ln := range b.Lines {
+		if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
+			nums = append(nums, ln.Num)
+		}
+	}
+	out := append([]protocols.Event(nil), events...)
+	for i := range out {
+		if k := out[i].Source; out[i].Kind == protocols.Client && k >= 1 && k <= len(nums) {
+			out[i].Source = nums[k-1]
+		}
 	}
 	return out
 }

@@ -36,7 +36,8 @@ func cmdCheck(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook check:", err)
 		return exitUsage
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}})
+	// check always asks the servers; it refreshes the cache as it goes.
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true})
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook check:", err)
 		return exitUsage
@@ -108,7 +109,7 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 		for _, d := range s.Comparison.Differences() {
 			fmt.Fprintf(w, "  %s\n", highlight.Neutralise(d))
 		}
-		fmt.Fprint(w, indent(highlight.Neutralise(s.Comparison.UnifiedDiff(path))))
+		fmt.Fprint(w, indent(s.Comparison.UnifiedDiff(path)))
 	case engine.StatusCaptured:
 		fmt.Fprintf(w, "%s:%d: %s block %d has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
 	default:
@@ -116,11 +117,22 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 	}
 }
 
+// neutraliseLines makes each line safe for a terminal, keeping the line ends.
+func neutraliseLines(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString(highlight.Neutralise(strings.TrimSuffix(l, "\n")) + "\n")
+		}
+	}
+	return b.String()
+}
+
 func indent(s string) string {
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(s, "\n") {
 		if l != "" {
-			b.WriteString("    " + l)
+			b.WriteString("    " + highlight.Neutralise(strings.TrimSuffix(l, "\n")) + "\n")
 		}
 	}
 	return b.String()
@@ -263,7 +275,7 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 		quit := false
 		for _, c := range changes {
 			if opts.dryRun || opts.interactive {
-				fmt.Fprint(env.stdout, highlight.Neutralise(c.Comparison.UnifiedDiff(r.Path)))
+				fmt.Fprint(env.stdout, neutraliseLines(c.Comparison.UnifiedDiff(r.Path)))
 			}
 			if opts.interactive {
 				switch ask(env.stdout, in, fmt.Sprintf("%s:%d: accept this change? [y]es, [n]o, [q]uit: ", r.Path, c.Session.Block.Line)) {
