@@ -3,6 +3,8 @@ package smtpd_test
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -93,7 +95,7 @@ func (c *rawClient) step(send, want string) {
 func (c *rawClient) expectClosed() {
 	c.t.Helper()
 	rest, err := c.r.ReadString('\n')
-	if err == nil || rest != "" {
+	if !errors.Is(err, io.EOF) || rest != "" {
 		c.t.Fatalf("after the last reply: read %q, %v; want the connection closed", rest, err)
 	}
 }

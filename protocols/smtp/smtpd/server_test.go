@@ -260,3 +260,11 @@ func TestDeliveryToCustomDomain(t *testing.T) {
 		{"RCPT TO:<@relay.lab.test:alice@LAB.test>", "250 2.1.5 Ok"},
 	})
 }
+
+func TestImplicitTLSHandshakeTimesOut(t *testing.T) {
+	bundle, _ := smtpdtest.TLS(t)
+	lab := smtpdtest.StartImplicitTLS(t, smtpd.Config{TLS: bundle.ServerConfig(), IdleTimeout: 50 * time.Millisecond})
+	// A plain TCP client that never starts the handshake is dropped.
+	c := dial(t, lab.Addr)
+	c.expectClosed()
+}

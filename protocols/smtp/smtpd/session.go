@@ -52,6 +52,9 @@ func (s *session) setConn(c net.Conn) {
 // limit. overloaded sessions are refused at once.
 func (s *session) run(overloaded bool) {
 	defer s.flush()
+	// On an implicit-TLS connection the handshake runs inside the first
+	// write; a client that never sends its hello must not hold it forever.
+	_ = s.conn.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	if overloaded {
 		s.reply(421, "4.7.0 "+s.cfg.Hostname+" Error: too many connections")
 		return
