@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -44,6 +43,9 @@ func (r *labRun) close() {
 // serverEntry returns the configuration of a named server: --server
 // overrides first, then the lab's front matter, else the embedded one.
 func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
+	if name == "" {
+		name = "default"
+	}
 	if s, ok := e.opts.Servers[name]; ok {
 		return s
 	}
@@ -144,19 +146,21 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 		}
 		port = n
 	}
+	// The service is what a server entry's ports are keyed by: the block's
+	// protocol, its TLS variant, or "submission" for port=587.
+	service := b.Proto
+	if b.Attrs["port"] != "" && embeddedServices[port] != "" {
+		service = embeddedServices[port]
+	} else if implicit && !strings.HasSuffix(service, "s") {
+		service += "s"
+	}
 	name := b.Attrs["server"]
 	entry := r.e.serverEntry(r.lab, name)
 	ep := &endpoint{name: name, shownPort: port, implicitTLS: implicit, insecure: entry.Insecure || b.Attrs["insecure"] == "true"}
 	if isEmbedded(entry) {
-		service := b.Proto
-		if b.Attrs["port"] != "" {
-			service = embeddedServices[port]
-		} else if implicit && !strings.HasSuffix(service, "s") {
-			service += "s"
-		}
 		addr := r.embedded.Addr(service)
 		if addr == "" {
-			return nil, fmt.Errorf("the embedded lab servers offer no %s service (port %d)", b.Proto, port)
+			return nil, fmt.Errorf("the embedded lab servers offer no %s service (port %d)", service, port)
 		}
 		host := r.embedded.Hostname()
 		if strings.HasPrefix(b.Proto, "http") {
@@ -174,27 +178,38 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 		return r.finishCredentials(ep)
 	}
 	host := entry.Host
+	ports := map[string]int{}
 	ep.user, ep.pass = entry.User, entry.Password
 	if entry.URL != "" {
-		u, err := url.Parse(entry.URL)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("server %q: bad URL %q", name, entry.URL)
+		u, err := ParseServerURL(entry.URL)
+		if err != nil {
+			return nil, fmt.Errorf("server %q: %v", name, err)
 		}
-		host = u.Hostname()
-		if p := u.Port(); p != "" {
-			port, _ = strconv.Atoi(p)
-		} else if p := reg.Port(u.Scheme); p != 0 {
-			port = p
+		if host == "" {
+			host = u.Host
 		}
-		if _, tlsScheme, ok := reg.Lookup(u.Scheme); ok && tlsScheme {
-			ep.implicitTLS = true
+		for k, v := range u.Ports {
+			ports[k] = v
 		}
-		if u.User != nil && ep.user == "" {
-			ep.user = u.User.Username()
+		if ep.user == "" {
+			ep.user = u.User
 		}
+		if entry.CAFile == "" {
+			entry.CAFile = u.CAFile
+		}
+		ep.insecure = ep.insecure || u.Insecure
 	}
-	if p, ok := entry.Ports[b.Proto]; ok {
+	for k, v := range entry.Ports {
+		ports[k] = v
+	}
+	if p, ok := ports[service]; ok {
 		port = p
+	}
+	if entry.TLS == "implicit" {
+		ep.implicitTLS = true
+	}
+	if host == "" {
+		return nil, fmt.Errorf("server %q has no host", name)
 	}
 	ep.dial = net.JoinHostPort(host, strconv.Itoa(port))
 	ep.shownHost, ep.shownPort = host, port

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -20,11 +19,15 @@ import (
 // commonFlags are the flags every lab-running command takes.
 type commonFlags struct {
 	servers []string
+	env     string
+	config  string
 	jobs    int
 }
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525); repeatable")
+	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525, or mail=embedded); repeatable")
+	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
+	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
 	fs.IntVarP(&c.jobs, "jobs", "j", 4, "labs to run at once")
 }
 
@@ -49,23 +52,23 @@ func parseFlags(fs *pflag.FlagSet, args []string) int {
 	return -1
 }
 
-// engine builds an Engine from the flags; extra carries the command's own
-// options (cache, offline...).
-func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extra engine.Options) (*engine.Engine, error) {
-	servers := map[string]lab.ServerEntry{}
-	for _, s := range c.servers {
-		name, url, ok := strings.Cut(s, "=")
-		if !ok || name == "" || url == "" {
-			return nil, fmt.Errorf("--server %q: want NAME=URL", s)
+// engine builds an Engine from the flags, the course file and the
+// environment; extra carries the command's own options (cache, offline...).
+func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extra engine.Options, paths ...string) (*engine.Engine, error) {
+	var cfg *engine.CourseConfig
+	path := c.config
+	if path == "" {
+		path = engine.FindCourseConfig(paths)
+	}
+	if path != "" {
+		var err error
+		if cfg, err = engine.LoadCourseConfig(path); err != nil {
+			return nil, err
 		}
-		if url == "embedded" {
-			servers[name] = lab.ServerEntry{Embedded: true}
-			continue
-		}
-		if !strings.Contains(url, "://") {
-			return nil, fmt.Errorf("--server %q: %q is not a URL such as smtp://host:port", s, url)
-		}
-		servers[name] = lab.ServerEntry{URL: url}
+	}
+	servers, _, err := engine.ResolveServers(cfg, c.env, c.servers, env.lookupEnv)
+	if err != nil {
+		return nil, err
 	}
 	opts := extra
 	opts.Registry, opts.Embedded, opts.Jobs, opts.Servers, opts.LookupEnv = registry(), provider, c.jobs, servers, env.lookupEnv
@@ -92,7 +95,7 @@ func cmdBuild(env *cliEnv, args []string) int {
 	if !*noCache {
 		extra.Cache = &engine.Cache{Dir: cacheDir}
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), extra)
+	eng, err := common.engine(env, newEmbeddedProvider(), extra, paths...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook build:", err)
 		return exitUsage
@@ -193,7 +196,7 @@ func cmdRun(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook run: want exactly one LAB.md")
 		return exitUsage
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{})
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{}, fs.Args()...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook run:", err)
 		return exitUsage

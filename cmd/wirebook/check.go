@@ -37,7 +37,7 @@ func cmdCheck(env *cliEnv, args []string) int {
 		return exitUsage
 	}
 	// check always asks the servers; it refreshes the cache as it goes.
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true})
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true}, paths...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook check:", err)
 		return exitUsage
@@ -244,7 +244,7 @@ func cmdUpdate(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook update:", err)
 		return exitUsage
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{})
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{}, paths...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook update:", err)
 		return exitUsage

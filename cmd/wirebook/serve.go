@@ -37,7 +37,7 @@ func cmdServe(env *cliEnv, args []string) int {
 	if len(paths) == 0 {
 		paths = []string{"labs"}
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}})
+	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}}, paths...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook serve:", err)
 		return exitUsage
