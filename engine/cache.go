@@ -19,6 +19,10 @@ import (
 // wirebook re-runs every session once.
 const Version = "0.1.0"
 
+// cacheFormat changes whenever what the cache stores changes meaning, so
+// that files written by another build of wirebook are never trusted.
+const cacheFormat = "2"
+
 // Cache keeps each lab's transcripts under a directory (.wirebook/cache),
 // one JSON file per lab, written atomically: a build killed mid-write
 // leaves the previous file or none, never half of one.
@@ -119,7 +123,7 @@ func (c *Cache) load(labPath string) *cacheFile {
 		return nil
 	}
 	var f cacheFile
-	if json.Unmarshal(data, &f) != nil || f.Version != Version {
+	if json.Unmarshal(data, &f) != nil || f.Version != Version+"/"+cacheFormat {
 		return nil // unreadable or old: a miss, never an error
 	}
 	return &f

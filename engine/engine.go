@@ -272,7 +272,7 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 		}
 	}
 	if e.opts.Cache != nil {
-		f := &cacheFile{Version: Version, Lab: path}
+		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path}
 		for i, s := range res.Sessions {
 			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When}
 			if s.Err != nil {

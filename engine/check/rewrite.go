@@ -170,6 +170,19 @@ func (c *Comparison) UnifiedDiff(path string) string {
 			}
 		}
 	}
+	// Within a run of changes, show what was written before what came.
+	for i := 0; i < len(lines); {
+		if lines[i].sign == ' ' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && lines[j].sign != ' ' {
+			j++
+		}
+		sort.SliceStable(lines[i:j], func(a, b int) bool { return lines[i+a].sign == '-' && lines[i+b].sign == '+' })
+		i = j
+	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "--- %s (as written)\n+++ %s (as the server said)\n", path, path)
 	const context = 3

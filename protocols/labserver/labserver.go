@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirebook/wirebook/protocols/http/httpd"
@@ -145,8 +146,9 @@ func (s *Set) startAll(cfg Config) error {
 	tlsCfg := s.bundle.ServerConfig()
 	// The defaults mirror the reference lab: Postfix allows AUTH only under
 	// TLS (smtpd_tls_auth_only), Dovecot allows plaintext auth on loopback.
-	smtp := smtpd.New(smtpd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg})
-	submission := smtpd.New(smtpd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg, Submission: true})
+	queueIDs := new(atomic.Uint64) // one sequence for every SMTP port of the set
+	smtp := smtpd.New(smtpd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg, QueueIDs: queueIDs})
+	submission := smtpd.New(smtpd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg, Submission: true, QueueIDs: queueIDs})
 	pop3 := pop3d.New(pop3d.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg})
 	imap := imapd.New(imapd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg})
 	web := &http.Server{

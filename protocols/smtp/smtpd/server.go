@@ -40,6 +40,10 @@ type Config struct {
 	MaxConnections int           // concurrent sessions; default 100
 	MaxErrors      int           // error replies before the server hangs up; default 20
 	IdleTimeout    time.Duration // longest wait for a client line; default 5 minutes
+
+	// QueueIDs, when set, numbers queued messages; servers sharing one
+	// store share one counter so that their queue ids never collide.
+	QueueIDs *atomic.Uint64
 }
 
 // Defaults for zero Config fields.
@@ -190,5 +194,8 @@ func (s *Server) Close() error {
 // nextQueueID returns a queue id that looks like one but is sequential, so
 // transcripts are reproducible.
 func (s *Server) nextQueueID() string {
+	if s.cfg.QueueIDs != nil {
+		return formatQueueID(s.cfg.QueueIDs.Add(1))
+	}
 	return formatQueueID(s.lastQueueID.Add(1))
 }

@@ -1,0 +1,5 @@
+package protocols
+
+import "crypto/tls"
+
+var tlsConfigForTest = tls.Config{ServerName: "localhost"}

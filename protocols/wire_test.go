@@ -1,0 +1,164 @@
+package protocols
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeServer accepts one connection and plays script: each entry is
+// written as is, with a short pause between writes so that the client
+// sees them in separate reads.
+func fakeServer(t *testing.T, script ...string) string { return fakeServerOpen(t, false, script...) }
+
+// fakeServerOpen is fakeServer that, with keepOpen, waits for the client to
+// hang up instead of closing after its script.
+func fakeServerOpen(t *testing.T, keepOpen bool, script ...string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for _, s := range script {
+			if _, err := io.WriteString(c, s); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if keepOpen {
+			io.Copy(io.Discard, c)
+		}
+	}()
+	return l.Addr().String()
+}
+
+func dial(t *testing.T, addr string, limits Limits) *Wire {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWire(c, nil, limits)
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func TestReadLineJoinsSplitReads(t *testing.T) {
+	w := dial(t, fakeServer(t, "220 hel", "lo there\r", "\n250 ok\n"), Limits{})
+	for _, want := range []string{"220 hello there", "250 ok"} {
+		got, err := w.ReadLine()
+		if err != nil || got != want {
+			t.Fatalf("ReadLine = %q, %v; want %q", got, err, want)
+		}
+	}
+	ev := w.Events()
+	if len(ev) != 2 || ev[0].Text != "220 hello there" || ev[0].Kind != Server {
+		t.Errorf("events = %+v", ev)
+	}
+}
+
+func TestReadNCountsBytesAndKeepsPartialLines(t *testing.T) {
+	w := dial(t, fakeServer(t, "* 1 FETCH (BODY[] {7}\r\n", "ab\r\n", "cd)\r\n"), Limits{})
+	line, _ := w.ReadLine()
+	if !strings.HasSuffix(line, "{7}") {
+		t.Fatalf("line = %q", line)
+	}
+	data, err := w.ReadN(7, true)
+	if err != nil || string(data) != "ab\r\ncd)" {
+		t.Fatalf("ReadN = %q, %v", data, err)
+	}
+	rest, _ := w.ReadLine()
+	if rest != "" {
+		t.Errorf("rest of line = %q", rest)
+	}
+	ev := w.Events()
+	texts := []string{}
+	for _, e := range ev {
+		texts = append(texts, e.Text)
+	}
+	if got := strings.Join(texts, "|"); got != "* 1 FETCH (BODY[] {7}|ab|cd)" {
+		t.Errorf("recorded lines = %q", got)
+	}
+	if !ev[1].Payload || ev[0].Payload {
+		t.Errorf("payload marks = %v %v", ev[0].Payload, ev[1].Payload)
+	}
+}
+
+func TestCloseMidLineKeepsThePartialTranscript(t *testing.T) {
+	w := dial(t, fakeServer(t, "250-first\r\n250 trunc"), Limits{})
+	w.ReadLine()
+	_, err := w.ReadLine()
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want unexpected EOF", err)
+	}
+	ev := w.Events()
+	last := ev[len(ev)-1]
+	if ev[1].Text != "250 trunc" || !ev[1].NoEOL || last.Kind != Note || !strings.Contains(last.Text, "closed by the server") {
+		t.Errorf("events = %+v", ev)
+	}
+}
+
+func TestLimitsBoundWhatIsBuffered(t *testing.T) {
+	long := strings.Repeat("x", 5000) + "\r\n"
+	w := dial(t, fakeServer(t, long), Limits{MaxLine: 1000})
+	if _, err := w.ReadLine(); !errors.Is(err, ErrLimit) {
+		t.Errorf("over-long line: err = %v, want ErrLimit", err)
+	}
+	w2 := dial(t, fakeServer(t, "x\r\n"), Limits{MaxBytes: 1 << 20})
+	if _, err := w2.ReadN(999999999999, true); !errors.Is(err, ErrLimit) {
+		t.Errorf("huge literal: err = %v, want ErrLimit without reading", err)
+	}
+}
+
+func TestSilentServerTimesOut(t *testing.T) {
+	w := dial(t, fakeServerOpen(t, true), Limits{ReadTimeout: 50 * time.Millisecond})
+	if _, err := w.ReadLine(); err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestSendRecordsDisplayNotText(t *testing.T) {
+	w := dial(t, fakeServerOpen(t, true), Limits{})
+	if err := w.Send(ClientLine{Text: "PASS hunter22", Display: "PASS ********", Source: 7}); err != nil {
+		t.Fatal(err)
+	}
+	ev := w.Events()
+	if ev[0].Text != "PASS ********" || ev[0].Source != 7 || ev[0].Kind != Client {
+		t.Errorf("event = %+v", ev[0])
+	}
+}
+
+func TestStartTLSRefusesInjectedBytes(t *testing.T) {
+	w := dial(t, fakeServerOpen(t, true, "220 go ahead\r\n250 injected\r\n"), Limits{})
+	w.tls = nil
+	w.ReadLine()
+	time.Sleep(20 * time.Millisecond)
+	w.br.Peek(1) // pull the injected line into the buffer
+	w.tls = &tlsConfigForTest
+	if err := w.StartTLS(); err == nil || !strings.Contains(err.Error(), "after its go-ahead") {
+		t.Errorf("StartTLS with buffered plaintext: %v", err)
+	}
+}
+
+func TestScriptGroups(t *testing.T) {
+	s := NewScript([]ClientLine{{Text: "a"}, {Text: "b", Pipelined: true}, {Text: "c", Pipelined: true}, {Text: "d"}})
+	if g := s.NextGroup(); len(g) != 3 || g[2].Text != "c" {
+		t.Errorf("first group = %+v", g)
+	}
+	if g := s.NextGroup(); len(g) != 1 || g[0].Text != "d" {
+		t.Errorf("second group = %+v", g)
+	}
+	if s.More() || s.NextGroup() != nil {
+		t.Errorf("script not exhausted")
+	}
+}
