@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"os"
@@ -70,6 +71,8 @@ func cmdServers(env *cliEnv, args []string) int {
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
+	stop, release := untilInterrupted()
+	defer release()
 	p := newEmbeddedProvider()
 	b, err := p.tlsBundle()
 	if err != nil {
@@ -97,8 +100,13 @@ func cmdServers(env *cliEnv, args []string) int {
 	if b.CAFile != "" {
 		fmt.Fprintf(env.stdout, "TLS: trust the lab CA in %s\n", b.CAFile)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
+	<-stop
 	return exitOK
+}
+
+// untilInterrupted returns a channel closed on Ctrl-C or SIGTERM; tests
+// replace it.
+var untilInterrupted = func() (<-chan struct{}, func()) {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return ctx.Done(), cancel
 }
