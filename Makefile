@@ -7,7 +7,7 @@ OUT      ?= public
 LABS     ?= labs
 export GOFLAGS := -mod=mod
 
-.PHONY: all build site test check bench fmt vet clean deps
+.PHONY: all build site test browser check bench fmt vet clean deps
 
 all: build
 
@@ -26,6 +26,12 @@ test: deps
 	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m ./...
+
+# browser: every page of the built course in headless Chromium (console
+# errors, external requests, phone width, dark theme).
+browser: deps
+	command -v chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	$(GO) test -tags browser -count=1 ./browsertest/
 
 check: build
 	./$(BIN) check $(LABS)
