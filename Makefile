@@ -44,3 +44,13 @@ fmt:
 
 clean:
 	rm -rf bin $(OUT) .wirebook
+
+# interop: check the course against real Dovecot, Postfix and nginx on
+# 127.0.0.1 (needs root and Debian's apt), then report where the embedded lab
+# servers behave differently. The servers are stopped whatever happens.
+interop: build
+	@bash -c 'trap "bash interop/down.sh" EXIT; \
+		bash interop/up.sh || exit 1; \
+		./$(BIN) check --env real $(LABS); status=$$?; \
+		$(GO) run ./interop/fidelity || status=1; \
+		exit $$status'
