@@ -39,6 +39,10 @@ type Options struct {
 	Refresh bool
 	// Offline contacts no server: the S: lines written in the labs are shown.
 	Offline bool
+	// Observe, when set, sees each transcript line as it happens (redacted).
+	Observe func(b *lab.Block, ev protocols.Event)
+	// BeforeSend, when set, is called before client lines are sent.
+	BeforeSend func(b *lab.Block, lines []protocols.ClientLine)
 }
 
 // ProgressEvent reports the engine's progress.

@@ -301,6 +301,15 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	}
 	w := protocols.NewWire(conn, ep.tls, protocols.Limits{ReadTimeout: timeout})
 	w.Insecure = ep.insecure
+	if obs := r.e.opts.Observe; obs != nil {
+		w.Observe = func(ev protocols.Event) {
+			ev.Text = redactor.Redact(ev.Text)
+			obs(b, ev)
+		}
+	}
+	if before := r.e.opts.BeforeSend; before != nil {
+		w.BeforeSend = func(lines []protocols.ClientLine) { before(b, lines) }
+	}
 	w.Note("connected to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)
 	if ep.implicitTLS {
 		err = w.StartTLS()

@@ -76,6 +76,30 @@ type Wire struct {
 	eof      bool
 	closed   bool
 	Insecure bool // TLS verification is off; said in the TLS note
+	// Observe, when set, sees every event as it is recorded (live output).
+	Observe func(Event)
+	// BeforeSend, when set, is called before client lines are written
+	// (wirebook run --step pauses there).
+	BeforeSend func([]ClientLine)
+}
+
+// observe reports events appended since index from.
+func (w *Wire) observe(from int) {
+	if w.Observe == nil {
+		return
+	}
+	w.mu.Lock()
+	evs := append([]Event(nil), w.events[from:]...)
+	w.mu.Unlock()
+	for _, ev := range evs {
+		w.Observe(ev)
+	}
+}
+
+func (w *Wire) mark() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.events)
 }
 
 // NewWire wraps conn. tlsConfig is used by StartTLS; it may be nil when the
@@ -118,10 +142,12 @@ func (w *Wire) Events() []Event {
 
 // Note records an event line such as "connected to mail (smtp, port 25)".
 func (w *Wire) Note(format string, args ...any) {
+	from := w.mark()
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.flushPartialLocked()
 	w.events = append(w.events, Event{Kind: Note, Text: fmt.Sprintf(format, args...)})
+	w.mu.Unlock()
+	w.observe(from)
 }
 
 func (w *Wire) flushPartialLocked() {
@@ -146,6 +172,11 @@ func (w *Wire) Send(lines ...ClientLine) error {
 // payload marks them as body lines. Protocols use it for bytes that do not
 // end in CRLF, such as an HTTP body sized by Content-Length.
 func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
+	if w.BeforeSend != nil && len(shown) > 0 {
+		w.BeforeSend(shown)
+	}
+	from := w.mark()
+	defer w.observe(from)
 	w.mu.Lock()
 	w.flushPartialLocked()
 	for _, l := range shown {
@@ -166,6 +197,8 @@ func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 // record appends server bytes to the transcript, cutting lines at LF and
 // dropping the CR of a CRLF.
 func (w *Wire) record(b []byte, payload bool) {
+	from := w.mark()
+	defer w.observe(from)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for len(b) > 0 {
@@ -205,6 +238,8 @@ func (w *Wire) readErr(err error) error {
 }
 
 func (w *Wire) markEOF() {
+	from := w.mark()
+	defer w.observe(from)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.eof {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/wirebook/wirebook/engine/highlight"
 	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/engine/render"
+	"github.com/wirebook/wirebook/protocols"
 )
 
 // commonFlags are the flags every lab-running command takes.
@@ -186,9 +189,11 @@ func reportResults(w io.Writer, results []*engine.LabResult) int {
 }
 
 func cmdRun(env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "run", "[flags] LAB.md", "Runs one lab's session blocks and prints their transcripts.")
+	fs := newFlagSet(env, "run", "[flags] LAB.md", "Runs one lab's session blocks and prints their transcripts as they happen.")
 	var common commonFlags
 	common.register(fs)
+	step := fs.Bool("step", false, "pause before each exchange; press Enter to send the next client line(s)")
+	compare := fs.Bool("compare", false, "show, exchange by exchange, the transcript written in the lab beside the one the server gave")
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
@@ -196,20 +201,90 @@ func cmdRun(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook run: want exactly one LAB.md")
 		return exitUsage
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{}, fs.Args()...)
+	color := useColor(env)
+	in := bufio.NewReader(env.stdin)
+	extra := engine.Options{
+		Observe: func(b *lab.Block, ev protocols.Event) {
+			if !*compare {
+				fmt.Fprintln(env.stdout, highlight.TerminalLine(ev, color))
+			}
+		},
+	}
+	if *step {
+		extra.BeforeSend = func(b *lab.Block, lines []protocols.ClientLine) {
+			fmt.Fprintf(env.stderr, "[Enter] to send %q ", lines[0].Display)
+			_, _ = in.ReadString('\n')
+		}
+	}
+	eng, err := common.engine(env, newEmbeddedProvider(), extra, fs.Args()...)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "wirebook run:", err)
 		return exitUsage
 	}
-	color := useColor(env)
-	r := eng.RunLab(context.Background(), fs.Arg(0))
-	for _, s := range r.Sessions {
-		fmt.Fprintf(env.stdout, "--- %s:%d %s\n", r.Path, s.Block.Line, s.Block.InfoText)
-		for _, ev := range s.Events {
-			fmt.Fprintln(env.stdout, highlight.TerminalLine(ev, color))
+	path := fs.Arg(0)
+	loaded, err := eng.Load(path)
+	if err == nil {
+		blocks := loaded.Blocks
+		eng.SetProgress(func(ev engine.ProgressEvent) {
+			if !ev.Done && !*compare && ev.Block <= len(blocks) {
+				b := blocks[ev.Block-1]
+				fmt.Fprintf(env.stdout, "--- %s:%d %s\n", path, b.Line, b.InfoText)
+			}
+		})
+	}
+	r := eng.RunLab(context.Background(), path)
+	if *compare {
+		for _, s := range r.Sessions {
+			printComparison(env, r.Path, s, color)
 		}
 	}
 	return reportResults(env.stderr, []*engine.LabResult{r})
+}
+
+// printComparison shows the lab's transcript (left) beside the server's
+// (right), masks applied, differences marked, then the differences in words.
+func printComparison(env *cliEnv, path string, s *engine.SessionResult, color bool) {
+	fmt.Fprintf(env.stdout, "=== %s:%d %s\n", path, s.Block.Line, s.Block.InfoText)
+	c := s.Comparison
+	if c == nil {
+		fmt.Fprintf(env.stdout, "  (no transcript: %s)\n", highlight.Neutralise(s.Reason))
+		return
+	}
+	if !c.Written {
+		fmt.Fprintln(env.stdout, "  (the lab has no S: lines for this block; run 'wirebook update' to write them)")
+	}
+	const width = 48
+	fmt.Fprintf(env.stdout, "  %-*s   %s\n", width, "in the lab", "from your server")
+	for _, row := range c.SideBySide() {
+		left, right := fit(highlight.Neutralise(row.Left), width), highlight.Neutralise(row.Right)
+		mark := " "
+		switch row.Mark {
+		case '-':
+			mark = "<"
+		case '+':
+			mark = ">"
+		case '!':
+			mark = "|"
+		}
+		line := fmt.Sprintf("%s %-*s %s %s", mark, width, left, mark, right)
+		if color && mark != " " {
+			line = "\x1b[33m" + line + "\x1b[0m"
+		}
+		fmt.Fprintln(env.stdout, line)
+	}
+	for _, d := range c.Differences() {
+		fmt.Fprintf(env.stdout, "  * %s\n", highlight.Neutralise(strings.Replace(d, "the reply to", "your server's reply to", 1)))
+	}
+	if c.Match {
+		fmt.Fprintln(env.stdout, "  = same as the lab")
+	}
+}
+
+func fit(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "~"
 }
 
 // useColor: colour only on a terminal, and never when NO_COLOR is set.

@@ -343,3 +343,23 @@ func TestServeRebuildsOnSave(t *testing.T) {
 }
 
 func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func TestRunCompareAndStep(t *testing.T) {
+	dir := inTempCourse(t, map[string]string{"small.md": smallLab})
+	runCLI(t, nil, "", "update", "labs")
+	lab := filepath.Join(dir, "labs", "small.md")
+	data, _ := os.ReadFile(lab)
+	os.WriteFile(lab, []byte(strings.Replace(string(data), "S: 250-PIPELINING\n", "S: 250-PIPELINING\nS: 250-SMTPUTF8\n", 1)), 0o644)
+	status, out, _ := runCLI(t, nil, "", "run", "--compare", "labs/small.md")
+	if status != exitOK {
+		t.Errorf("run --compare exit %d", status)
+	}
+	if !strings.Contains(out, "< S: 250-SMTPUTF8") || !strings.Contains(out, "your server's reply to `EHLO client.example` lost `250-SMTPUTF8`") {
+		t.Errorf("run --compare output:\n%s", out)
+	}
+	// --step waits for Enter before each exchange: two client lines, two prompts.
+	status, out, stderr := runCLI(t, nil, "\n\n", "run", "--step", "labs/small.md")
+	if status != exitOK || strings.Count(stderr, "[Enter] to send") != 2 || !strings.Contains(out, "C: QUIT") {
+		t.Errorf("run --step: exit %d\nstdout:\n%s\nstderr:\n%s", status, out, stderr)
+	}
+}

@@ -253,3 +253,57 @@ func (c *Comparison) FirstDifferenceLine() int {
 	}
 	return last
 }
+
+// Row is one line of a side-by-side comparison.
+type Row struct {
+	Left, Right string // lab line, server line ("" when absent)
+	Mark        byte   // ' ' same, '-' only in the lab, '+' only from the server, '!' changed
+}
+
+// SideBySide pairs the lab's lines with the server's, for a reader: a
+// written line that was replaced is shown beside its replacement.
+func (c *Comparison) SideBySide() []Row {
+	var rows []Row
+	var lost, gained []string
+	flush := func() {
+		for len(lost) > 0 && len(gained) > 0 {
+			rows = append(rows, Row{Left: lost[0], Right: gained[0], Mark: '!'})
+			lost, gained = lost[1:], gained[1:]
+		}
+		for _, l := range lost {
+			rows = append(rows, Row{Left: l, Mark: '-'})
+		}
+		for _, g := range gained {
+			rows = append(rows, Row{Right: g, Mark: '+'})
+		}
+		lost, gained = nil, nil
+	}
+	for _, o := range c.ops {
+		switch o.kind {
+		case opKeep:
+			flush()
+			e := c.exp[o.i]
+			right := kindPrefix(e) + e.line.Text
+			if ev := c.Events[o.j]; ev.Kind != protocols.Client {
+				right = formatEvent(ev)
+			}
+			rows = append(rows, Row{Left: kindPrefix(e) + e.line.Text, Right: right, Mark: ' '})
+		case opSpan:
+			flush()
+			rows = append(rows, Row{Left: "", Right: formatEvent(c.Events[o.j]), Mark: ' '})
+		case opSkip:
+			flush()
+			e := c.exp[o.i]
+			rows = append(rows, Row{Left: kindPrefix(e) + e.line.Text, Mark: ' '})
+		case opDelete:
+			e := c.exp[o.i]
+			lost = append(lost, kindPrefix(e)+e.line.Text)
+		case opInsert:
+			if ev := c.Events[o.j]; ev.Kind != protocols.Client {
+				gained = append(gained, formatEvent(ev))
+			}
+		}
+	}
+	flush()
+	return rows
+}
