@@ -532,6 +532,9 @@ func (s *session) cmdAppend(cmd command) result {
 	if message.text == "" {
 		return tagNO("Can't save an empty message.")
 	}
+	if info, err := s.store.Status(s.user, name); err == nil && info.Messages >= s.srv.cfg.MaxMailboxMessages {
+		return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s is full (%d messages).", info.Name, info.Messages))
+	}
 	uid, err := s.store.Append(s.user, name, flags, date, []byte(message.text))
 	switch {
 	case errors.Is(err, mailstore.ErrNoSuchMailbox):
@@ -648,6 +651,9 @@ func (s *session) cmdCopy(cmd command) result {
 	}
 	if len(uids) == 0 {
 		return tagOK("No messages found.")
+	}
+	if info.Messages+len(uids) > s.srv.cfg.MaxMailboxMessages {
+		return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s would exceed %d messages.", info.Name, s.srv.cfg.MaxMailboxMessages))
 	}
 	newUIDs, err := s.store.Copy(s.user, s.sel.name, uids, dest)
 	if err != nil {

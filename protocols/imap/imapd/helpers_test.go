@@ -75,6 +75,7 @@ type serverOptions struct {
 	maxLine      int
 	noMessages   bool
 	idleDuration time.Duration
+	maxMessages  int
 }
 
 var testBundle *labtls.Bundle
@@ -102,7 +103,7 @@ func newTestServer(t *testing.T, opt serverOptions) *testServer {
 		}
 	}
 	ts := &testServer{store: store}
-	cfg := Config{Store: store, MaxLine: opt.maxLine, IdleTimeout: opt.idleDuration}
+	cfg := Config{Store: store, MaxLine: opt.maxLine, IdleTimeout: opt.idleDuration, MaxMailboxMessages: opt.maxMessages}
 	if opt.tls || opt.implicitTLS {
 		ts.bundle = bundle(t)
 		ts.caFile = filepath.Join(t.TempDir(), "ca.pem")

@@ -199,6 +199,9 @@ func (p *parser) args(depth int) ([]arg, error) {
 }
 
 func (p *parser) arg(depth int) (arg, error) {
+	if p.pos >= len(p.buf) {
+		return arg{}, errors.New("missing argument")
+	}
 	switch c := p.buf[p.pos]; {
 	case c == '(':
 		p.pos++

@@ -10,6 +10,7 @@ package imapd
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -33,6 +34,11 @@ type Config struct {
 	MaxConnections int           // concurrent sessions; default 100
 	IdleTimeout    time.Duration // autologout timer, also in IDLE; default 30 minutes
 	MaxBadCommands int           // consecutive BAD replies before disconnecting; default 20
+
+	// MaxMailboxMessages caps APPEND and COPY into a mailbox; without it
+	// a few "COPY 1:* INBOX" double the mailbox until memory runs out.
+	// Default 10000. Delivery by SMTP is not limited here.
+	MaxMailboxMessages int
 }
 
 // Server is an IMAP server over a mailstore.
@@ -65,6 +71,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxBadCommands <= 0 {
 		cfg.MaxBadCommands = 20
+	}
+	if cfg.MaxMailboxMessages <= 0 {
+		cfg.MaxMailboxMessages = 10000
 	}
 	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
 }
@@ -123,6 +132,14 @@ func (s *Server) Serve(l net.Listener) error {
 				delete(s.conns, conn)
 				s.mu.Unlock()
 				conn.Close()
+			}()
+			defer func() {
+				// A bug in one session must not take down every lab
+				// server in the process; the client sees a goodbye.
+				if r := recover(); r != nil {
+					conn.SetWriteDeadline(time.Now().Add(time.Second))
+					fmt.Fprintf(conn, "* BYE Internal server error: %v\r\n", r)
+				}
 			}()
 			newSession(s, conn).serve()
 		}()

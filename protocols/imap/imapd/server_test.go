@@ -130,6 +130,7 @@ func TestBadCommands(t *testing.T) {
 			{"a5 SEARCH CHARSET KOI8-R FROM x", "a5 NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset."},
 			{"a6 SEARCH FROBNICATE", "a6 BAD Error in IMAP command SEARCH: Invalid search criteria: unknown search key FROBNICATE."},
 			{"a7 FETCH 0 FLAGS", "a7 BAD Error in IMAP command FETCH: Invalid messageset."},
+			{"a8 FETCH 1 BODY[HEADER.FIELDS ]", "a8 BAD Error in IMAP command FETCH: Invalid fetch items: HEADER.FIELDS needs a list of field names."},
 		}
 		for _, tt := range tests {
 			c.send(tt.send)
@@ -498,7 +499,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestCopyAndUIDPlus(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
+	ts := newTestServer(t, serverOptions{maxMessages: 5})
 	c := ts.login(t)
 	steps := []struct{ command, want string }{
 		{"CREATE Archive", "x OK Create completed.\r\n"},
@@ -506,9 +507,13 @@ func TestCopyAndUIDPlus(t *testing.T) {
 		{"COPY 2:3 Archive", "x OK [COPYUID 1700000000 2:3 1:2] Copy completed.\r\n"},
 		{"UID COPY 1 Archive", "x OK [COPYUID 1700000000 1 3] Copy completed.\r\n"},
 		{"COPY 1 Missing", "x NO [TRYCREATE] Mailbox doesn't exist: Missing\r\n"},
+		{"COPY 1:* Archive", "x NO [LIMIT] Mailbox Archive would exceed 5 messages.\r\n"},
 		{`STORE 1:2 +FLAGS.SILENT (\Deleted)`, "x OK Store completed.\r\n"},
 		{"UID EXPUNGE 2:3", "* 2 EXPUNGE\r\nx OK Expunge completed.\r\n"},
 		{"STATUS Archive (MESSAGES RECENT UIDNEXT)", "* STATUS Archive (MESSAGES 3 RECENT 3 UIDNEXT 4)\r\nx OK Status completed.\r\n"},
+		{"APPEND Archive {1+}\r\nx", "x OK [APPENDUID 1700000000 4] Append completed.\r\n"},
+		{"APPEND Archive {1+}\r\ny", "x OK [APPENDUID 1700000000 5] Append completed.\r\n"},
+		{"APPEND Archive {1+}\r\nz", "x NO [LIMIT] Mailbox Archive is full (5 messages).\r\n"},
 		{"CLOSE", "x OK Close completed.\r\n"},
 		{"STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 1)\r\nx OK Status completed.\r\n"},
 	}
