@@ -722,3 +722,29 @@ func TestIdleTimeout(t *testing.T) {
 func literalReply(prefix, data string) string {
 	return fmt.Sprintf("%s{%d}\r\n%s)", prefix, len(data), data)
 }
+
+func TestLiteralsInOtherCommands(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	c := ts.dial(t)
+	c.send("a1 LOGIN {5}")
+	if got := c.line(); got != "+ Ready for literal data" {
+		t.Fatalf("continuation = %q", got)
+	}
+	c.sendRaw("alice {8+}\r\nalice-pw\r\n")
+	if got := c.line(); !strings.HasPrefix(got, "a1 OK [CAPABILITY ") {
+		t.Fatalf("LOGIN with literals = %q", got)
+	}
+	// A command that arrives in pieces, the literal split mid-way.
+	msg := "Subject: pieces\r\n\r\nbody\r\n"
+	for _, piece := range []string{"a2 APP", fmt.Sprintf("END INBOX {%d+}\r\n", len(msg)), msg[:7], msg[7:], "\r", "\n"} {
+		c.sendRaw(piece)
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got, want := c.line(), "a2 OK [APPENDUID 1700000000 4] Append completed."; got != want {
+		t.Errorf("split APPEND = %q, want %q", got, want)
+	}
+	msgs, _, _ := ts.store.Messages("alice", "INBOX")
+	if got := string(msgs[3].Data); got != msg {
+		t.Errorf("stored %q, want %q", got, msg)
+	}
+}

@@ -164,13 +164,14 @@ func (s *session) readCommand() ([]byte, error) {
 				return nil, err
 			}
 		}
-		buf = append(buf, "\r\n"...)
-		start := len(buf)
-		buf = append(buf, make([]byte, n)...)
+		// Grow the buffer as the bytes arrive: a client that announces a
+		// big literal and sends nothing must not cost its size.
+		data := bytes.NewBuffer(append(buf, "\r\n"...))
 		s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
-		if _, err := io.ReadFull(s.r, buf[start:]); err != nil {
+		if _, err := io.CopyN(data, s.r, n); err != nil {
 			return nil, err
 		}
+		buf = data.Bytes()
 		if line, err = s.readLine(s.srv.cfg.MaxLine); err != nil {
 			return buf[:min(len(buf), 128)], err
 		}

@@ -1,0 +1,386 @@
+package imapd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wirebook/wirebook/protocols/mailstore"
+)
+
+// mailboxArg reads a mailbox name argument.
+func mailboxArg(a arg) (string, bool) {
+	name, ok := a.astring()
+	if !ok || name == "" {
+		return "", false
+	}
+	return name, true
+}
+
+func (s *session) cmdSelect(cmd command) result {
+	usage := cmd.name + " mailbox"
+	if r, ok := wantArgs(cmd, 1, usage); !ok {
+		return r
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	if !ok {
+		return tagBAD("Expected " + usage + ".")
+	}
+	// A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
+	s.sel, s.state = nil, stateAuth
+	msgs, info, err := s.store.Messages(s.user, name)
+	if err != nil {
+		return tagNO("Mailbox doesn't exist: " + name)
+	}
+	sel := &selection{
+		name:        info.Name,
+		readOnly:    cmd.name == "EXAMINE",
+		uidValidity: info.UIDValidity,
+		flags:       map[uint32]string{},
+		recent:      map[uint32]bool{},
+	}
+	firstUnseen := 0
+	for i, m := range msgs {
+		sel.uids = append(sel.uids, m.UID)
+		sel.flags[m.UID] = flagKey(m.Flags)
+		if m.HasFlag(`\Recent`) {
+			sel.recent[m.UID] = true
+		}
+		if firstUnseen == 0 && !m.HasFlag(`\Seen`) {
+			firstUnseen = i + 1
+		}
+	}
+	if !sel.readOnly && len(sel.recent) > 0 {
+		s.store.ClearRecent(s.user, sel.name)
+	}
+	s.untagged(`FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`)
+	if sel.readOnly {
+		s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox.")
+	} else {
+		s.untagged(`OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted.`)
+	}
+	s.untagged(fmt.Sprintf("%d EXISTS", len(sel.uids)))
+	s.untagged(fmt.Sprintf("%d RECENT", len(sel.recent)))
+	if firstUnseen > 0 {
+		s.untagged(fmt.Sprintf("OK [UNSEEN %d] First unseen.", firstUnseen))
+	}
+	s.untagged(fmt.Sprintf("OK [UIDVALIDITY %d] UIDs valid", info.UIDValidity))
+	s.untagged(fmt.Sprintf("OK [UIDNEXT %d] Predicted next UID", info.UIDNext))
+	s.sel, s.state = sel, stateSelected
+	if sel.readOnly {
+		return tagOK("[READ-ONLY] Examine completed.")
+	}
+	return tagOK("[READ-WRITE] Select completed.")
+}
+
+func (s *session) cmdCreate(cmd command) result {
+	if r, ok := wantArgs(cmd, 1, "CREATE mailbox"); !ok {
+		return r
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	name = strings.TrimSuffix(name, "/")
+	if !ok || name == "" {
+		return tagBAD("Expected CREATE mailbox.")
+	}
+	switch err := s.store.CreateMailbox(s.user, name); {
+	case errors.Is(err, mailstore.ErrMailboxExists):
+		return tagNO("Mailbox already exists: " + name)
+	case err != nil:
+		return tagNO("Can't create mailbox " + name + ".")
+	}
+	return tagOK("Create completed.")
+}
+
+func (s *session) cmdDelete(cmd command) result {
+	if r, ok := wantArgs(cmd, 1, "DELETE mailbox"); !ok {
+		return r
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	if !ok {
+		return tagBAD("Expected DELETE mailbox.")
+	}
+	if s.sel != nil && canonicalName(name) == s.sel.name {
+		return tagNO("Can't delete the selected mailbox; CLOSE it first.")
+	}
+	switch err := s.store.DeleteMailbox(s.user, name); {
+	case errors.Is(err, mailstore.ErrInboxSpecial):
+		return tagNO("INBOX can't be deleted.")
+	case errors.Is(err, mailstore.ErrNoSuchMailbox):
+		return tagNO("Mailbox doesn't exist: " + name)
+	case err != nil:
+		return tagNO("Can't delete mailbox " + name + ".")
+	}
+	return tagOK("Delete completed.")
+}
+
+func (s *session) cmdRename(cmd command) result {
+	if r, ok := wantArgs(cmd, 2, "RENAME from to"); !ok {
+		return r
+	}
+	from, ok1 := mailboxArg(cmd.args[0])
+	to, ok2 := mailboxArg(cmd.args[1])
+	if !ok1 || !ok2 {
+		return tagBAD("Expected RENAME from to.")
+	}
+	switch err := s.store.RenameMailbox(s.user, from, to); {
+	case errors.Is(err, mailstore.ErrNoSuchMailbox):
+		return tagNO("Mailbox doesn't exist: " + from)
+	case errors.Is(err, mailstore.ErrMailboxExists):
+		return tagNO("Mailbox already exists: " + to)
+	case errors.Is(err, mailstore.ErrInboxSpecial):
+		return tagNO("Can't rename to INBOX.")
+	case err != nil:
+		return tagNO("Can't rename mailbox " + from + ".")
+	}
+	if s.sel != nil && canonicalName(from) == s.sel.name && s.sel.name != "INBOX" {
+		s.sel.name = to // the store renamed the very mailbox we have open
+	}
+	return tagOK("Rename completed.")
+}
+
+// canonicalName upper-cases INBOX, which is case-insensitive.
+func canonicalName(name string) string {
+	if strings.EqualFold(name, "INBOX") {
+		return "INBOX"
+	}
+	return name
+}
+
+func (s *session) cmdSubscribe(cmd command) result {
+	usage := cmd.name + " mailbox"
+	if r, ok := wantArgs(cmd, 1, usage); !ok {
+		return r
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	if !ok {
+		return tagBAD("Expected " + usage + ".")
+	}
+	if err := s.store.SetSubscribed(s.user, name, cmd.name == "SUBSCRIBE"); err != nil {
+		return tagNO("Mailbox doesn't exist: " + name)
+	}
+	if cmd.name == "SUBSCRIBE" {
+		return tagOK("Subscribe completed.")
+	}
+	return tagOK("Unsubscribe completed.")
+}
+
+// hierarchyDelimiter separates levels of mailbox names ("Work/2026").
+const hierarchyDelimiter = "/"
+
+func (s *session) cmdList(cmd command) result {
+	usage := cmd.name + ` reference pattern, e.g. ` + cmd.name + ` "" *`
+	if r, ok := wantArgs(cmd, 2, usage); !ok {
+		return r
+	}
+	ref, ok1 := cmd.args[0].astring()
+	pattern, ok2 := cmd.args[1].astring()
+	if !ok1 || !ok2 {
+		return tagBAD("Expected " + usage + ".")
+	}
+	done := tagOK(strings.ToUpper(cmd.name[:1]) + strings.ToLower(cmd.name[1:]) + " completed.")
+	if pattern == "" {
+		if cmd.name == "LIST" {
+			s.untagged(`LIST (\Noselect) "` + hierarchyDelimiter + `" ""`)
+		}
+		return done
+	}
+	boxes, err := s.store.Mailboxes(s.user)
+	if err != nil {
+		return tagNO("Can't list mailboxes.")
+	}
+	full := ref + pattern
+	for _, mb := range boxes {
+		target := mb.Name
+		if target == "INBOX" {
+			if !matchPattern(strings.ToUpper(full), target) {
+				continue
+			}
+		} else if !matchPattern(full, target) {
+			continue
+		}
+		var line bytes.Buffer
+		if cmd.name == "LSUB" {
+			if !mb.Subscribed {
+				continue
+			}
+			line.WriteString("LSUB () ")
+		} else {
+			line.WriteString("LIST (" + childrenAttr(boxes, mb.Name) + ") ")
+		}
+		line.WriteString(`"` + hierarchyDelimiter + `" `)
+		writeAString(&line, mb.Name)
+		s.untagged(line.String())
+	}
+	return done
+}
+
+func childrenAttr(boxes []mailstore.MailboxInfo, name string) string {
+	for _, mb := range boxes {
+		if strings.HasPrefix(mb.Name, name+hierarchyDelimiter) {
+			return `\HasChildren`
+		}
+	}
+	return `\HasNoChildren`
+}
+
+// matchPattern matches LIST wildcards: '*' matches anything, '%' anything
+// but the hierarchy delimiter. Dynamic programming keeps hostile patterns
+// ("*a*a*a*...") linear in name length per pattern byte.
+func matchPattern(pattern, name string) bool {
+	// cur[j] reports whether pattern[:i] matches name[:j].
+	cur := make([]bool, len(name)+1)
+	next := make([]bool, len(name)+1)
+	cur[0] = true
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		for j := range next {
+			next[j] = false
+		}
+		switch c {
+		case '*', '%':
+			reach := false
+			for j := 0; j <= len(name); j++ {
+				if cur[j] {
+					reach = true
+				}
+				next[j] = reach
+				if c == '%' && j < len(name) && name[j] == hierarchyDelimiter[0] {
+					reach = false
+				}
+			}
+		default:
+			for j := 0; j < len(name); j++ {
+				if cur[j] && name[j] == c {
+					next[j+1] = true
+				}
+			}
+		}
+		cur, next = next, cur
+	}
+	return cur[len(name)]
+}
+
+func (s *session) cmdStatus(cmd command) result {
+	usage := "STATUS mailbox (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"
+	if r, ok := wantArgs(cmd, 2, usage); !ok {
+		return r
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	if !ok || cmd.args[1].kind != argList || len(cmd.args[1].list) == 0 {
+		return tagBAD("Expected " + usage + ".")
+	}
+	info, err := s.store.Status(s.user, name)
+	if err != nil {
+		return tagNO("Mailbox doesn't exist: " + name)
+	}
+	var items []string
+	for _, item := range cmd.args[1].list {
+		if item.kind != argAtom {
+			return tagBAD("Unknown STATUS item " + item.String() + ".")
+		}
+		var n int64
+		switch strings.ToUpper(item.text) {
+		case "MESSAGES":
+			n = int64(info.Messages)
+		case "RECENT":
+			n = int64(info.Recent)
+		case "UIDNEXT":
+			n = int64(info.UIDNext)
+		case "UIDVALIDITY":
+			n = int64(info.UIDValidity)
+		case "UNSEEN":
+			n = int64(info.Unseen)
+		default:
+			return tagBAD("Unknown STATUS item " + item.String() + ".")
+		}
+		items = append(items, strings.ToUpper(item.text)+" "+strconv.FormatInt(n, 10))
+	}
+	var line bytes.Buffer
+	line.WriteString("STATUS ")
+	writeAString(&line, info.Name)
+	line.WriteString(" (" + strings.Join(items, " ") + ")")
+	s.untagged(line.String())
+	return tagOK("Status completed.")
+}
+
+func (s *session) cmdAppend(cmd command) result {
+	usage := "APPEND mailbox [(flags)] [date-time] {size}"
+	if len(cmd.args) < 2 || len(cmd.args) > 4 {
+		return tagBAD("Expected " + usage + ".")
+	}
+	name, ok := mailboxArg(cmd.args[0])
+	message := cmd.args[len(cmd.args)-1]
+	if !ok || !message.isString() {
+		return tagBAD("Expected " + usage + ".")
+	}
+	var flags []string
+	var date time.Time
+	for _, a := range cmd.args[1 : len(cmd.args)-1] {
+		switch {
+		case a.kind == argList && flags == nil:
+			var err error
+			if flags, err = parseFlags(a.list); err != nil {
+				return tagBAD("Invalid flags: " + err.Error() + ".")
+			}
+		case a.isString() && date.IsZero():
+			d, err := time.Parse("_2-Jan-2006 15:04:05 -0700", a.text)
+			if err != nil {
+				return tagBAD("Invalid date-time " + a.String() + " (want e.g. \"05-Jan-2026 09:00:00 +0000\").")
+			}
+			date = d
+		default:
+			return tagBAD("Expected " + usage + ".")
+		}
+	}
+	if message.text == "" {
+		return tagNO("Can't save an empty message.")
+	}
+	if info, err := s.store.Status(s.user, name); err == nil && info.Messages >= s.srv.cfg.MaxMailboxMessages {
+		return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s is full (%d messages).", info.Name, info.Messages))
+	}
+	uid, err := s.store.Append(s.user, name, flags, date, []byte(message.text))
+	switch {
+	case errors.Is(err, mailstore.ErrNoSuchMailbox):
+		return tagNO("[TRYCREATE] Mailbox doesn't exist: " + name)
+	case errors.Is(err, mailstore.ErrTooBig):
+		return tagNO(fmt.Sprintf("[TOOBIG] Message too big (limit %d bytes).", s.store.MaxMessage()))
+	case err != nil:
+		return tagNO("Can't append to " + name + ".")
+	}
+	info, err := s.store.Status(s.user, name)
+	if err != nil {
+		return tagOK("Append completed.")
+	}
+	return tagOK(fmt.Sprintf("[APPENDUID %d %d] Append completed.", info.UIDValidity, uid))
+}
+
+// systemFlags are the flags a client may set, in their canonical case.
+var systemFlags = []string{`\Answered`, `\Flagged`, `\Deleted`, `\Seen`, `\Draft`}
+
+// parseFlags reads a flag list, canonicalising system flags' case.
+func parseFlags(list []arg) ([]string, error) {
+	flags := []string{}
+	for _, a := range list {
+		if a.kind != argAtom || strings.ContainsAny(a.text, "[]") {
+			return nil, fmt.Errorf("%s is not a flag", a.String())
+		}
+		f := a.text
+		if strings.HasPrefix(f, `\`) {
+			canon := ""
+			for _, sf := range systemFlags {
+				if strings.EqualFold(sf, f) {
+					canon = sf
+				}
+			}
+			if canon == "" {
+				return nil, fmt.Errorf("%s is not a system flag", f)
+			}
+			f = canon
+		}
+		flags = append(flags, f)
+	}
+	return flags, nil
+}
