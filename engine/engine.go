@@ -100,6 +100,9 @@ func New(opts Options) *Engine {
 	return &Engine{opts: opts}
 }
 
+// Cache is the engine's transcript cache, nil when off.
+func (e *Engine) Cache() *Cache { return e.opts.Cache }
+
 // SetProgress sets the progress callback.
 func (e *Engine) SetProgress(f func(ProgressEvent)) { e.opts.Progress = f }
 

@@ -126,6 +126,9 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 	progress.done()
 	course := loadCourse(paths, title)
 	course.LiveReload = live
+	if cache := eng.Cache(); cache != nil {
+		course.PageCache = filepath.Join(cache.Dir, "pages")
+	}
 	pages := make([]render.LabPage, len(results))
 	for i, r := range results {
 		pages[i] = render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)}

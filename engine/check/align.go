@@ -42,6 +42,10 @@ type Comparison struct {
 	exp      []expected
 	ops      []op
 	trailing []lab.Line // blank lines after the last expected line
+	// escaped and masked texts of the events, computed once each.
+	escaped   []string
+	masked    []string
+	maskedSet []bool
 }
 
 // Compare aligns a block's written lines with a run's events. captured
@@ -71,6 +75,11 @@ func Compare(b *lab.Block, events []protocols.Event, masks []Mask, captured map[
 		blanks = nil
 	}
 	c.trailing = blanks
+	c.escaped = make([]string, len(events))
+	for j, ev := range events {
+		c.escaped[j] = Escape(ev.Text)
+	}
+	c.masked, c.maskedSet = make([]string, len(events)), make([]bool, len(events))
 	c.align(masks)
 	return c, nil
 }
@@ -98,13 +107,47 @@ func (c *Comparison) matches(i, j int, masks []Mask) (bool, map[string]string) {
 	if (e.pattern.Kind == 'S') != (a.Kind == protocols.Server) || (e.pattern.Kind == 'N') != (a.Kind == protocols.Note) {
 		return false, nil
 	}
-	return e.pattern.Match(Escape(a.Text), masks)
+	return e.pattern.match(c.escaped[j], func() string {
+		if !c.maskedSet[j] {
+			c.masked[j], c.maskedSet[j] = applyMasks(c.escaped[j], masks), true
+		}
+		return c.masked[j]
+	}, masks)
+}
+
+// alignExact handles the common case, a block whose written lines are the
+// run's lines exactly, without the quadratic search.
+func (c *Comparison) alignExact() bool {
+	if len(c.exp) != len(c.Events) {
+		return false
+	}
+	for i, e := range c.exp {
+		a := c.Events[i]
+		if e.pattern == nil {
+			if a.Kind != protocols.Client || a.Source != e.line.Num {
+				return false
+			}
+			continue
+		}
+		if e.pattern.re != nil || e.pattern.AnyRun || e.pattern.Text != c.escaped[i] ||
+			(e.pattern.Kind == 'S') != (a.Kind == protocols.Server) || (e.pattern.Kind == 'N') != (a.Kind == protocols.Note) {
+			return false
+		}
+	}
+	for i := range c.exp {
+		c.ops = append(c.ops, op{opKeep, i, i})
+	}
+	c.Match = true
+	return true
 }
 
 // align finds the cheapest alignment by dynamic programming: matching costs
 // nothing, "..." swallows server lines for free, every unmatched line
 // costs one.
 func (c *Comparison) align(masks []Mask) {
+	if c.alignExact() {
+		return
+	}
 	m, n := len(c.exp), len(c.Events)
 	const inf = 1 << 30
 	cost := make([][]int, m+1)

@@ -17,6 +17,9 @@ type Pattern struct {
 	AnyRun  bool   // "S: ..." alone: any number of lines
 	re      *regexp.Regexp
 	capture []string // capture names, in order of their groups
+	// masked is Text with the masks of its comparison applied, once.
+	masked    string
+	maskedSet bool
 }
 
 // captureRef is ${capture:NAME} in a plain expected line.
@@ -101,6 +104,12 @@ func CompilePattern(kind byte, text string, line int, captured map[string]string
 
 // Match reports whether actual matches the pattern, and the captured values.
 func (p *Pattern) Match(actual string, masks []Mask) (bool, map[string]string) {
+	return p.match(actual, func() string { return applyMasks(actual, masks) }, masks)
+}
+
+// match is Match with the masked actual text computed at most once by the
+// caller (the alignment compares each line with many patterns).
+func (p *Pattern) match(actual string, maskedActual func() string, masks []Mask) (bool, map[string]string) {
 	if p.AnyRun {
 		return true, nil
 	}
@@ -108,7 +117,13 @@ func (p *Pattern) Match(actual string, masks []Mask) (bool, map[string]string) {
 		if p.Text == actual {
 			return true, nil
 		}
-		return applyMasks(p.Text, masks) == applyMasks(actual, masks), nil
+		if len(masks) == 0 {
+			return false, nil
+		}
+		if !p.maskedSet {
+			p.masked, p.maskedSet = applyMasks(p.Text, masks), true
+		}
+		return p.masked == maskedActual(), nil
 	}
 	m := p.re.FindStringSubmatch(actual)
 	if m == nil {

@@ -2,11 +2,15 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -50,6 +54,10 @@ type Course struct {
 	Title      string
 	Intro      []byte // Markdown of the course index (labs/index.md), may be nil
 	LiveReload bool
+	// PageCache, when set, is a directory where a fingerprint of each page's
+	// inputs is kept: a page whose inputs did not change is not rendered
+	// again (highlighting is most of a build's time).
+	PageCache string
 }
 
 // ViewsFromResults makes SessionViews from a lab's run.
@@ -192,6 +200,11 @@ func WriteSite(out string, course Course, pages []LabPage) error {
 		if p.Result.Err != nil {
 			data.Errors = strings.Split(p.Result.Err.Error(), "\n")
 		}
+		target := filepath.Join(out, summaries[i].Href)
+		fingerprint := pageFingerprint(data, p)
+		if course.PageCache != "" && fingerprintFresh(course.PageCache, summaries[i].Href, fingerprint, target) {
+			continue
+		}
 		if l := p.Result.Lab; l != nil {
 			r, err := renderMarkdown(l.Markdown, p.Sessions)
 			if err != nil {
@@ -203,11 +216,53 @@ func WriteSite(out string, course Course, pages []LabPage) error {
 		if err := tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
 			return fmt.Errorf("render: %s: %w", p.Result.Path, err)
 		}
-		if err := WriteFileAtomic(filepath.Join(out, summaries[i].Href), buf.Bytes()); err != nil {
+		if err := WriteFileAtomic(target, buf.Bytes()); err != nil {
 			return err
+		}
+		if course.PageCache != "" {
+			// A lost fingerprint only costs a render next time.
+			_ = os.MkdirAll(course.PageCache, 0o755)
+			_ = WriteFileAtomic(filepath.Join(course.PageCache, summaries[i].Href+".key"), []byte(fingerprint))
 		}
 	}
 	return writeAssets(filepath.Join(out, "assets"))
+}
+
+// pageFingerprint hashes everything a lab page is made of: the page data,
+// the lab's source, its sessions, and the build of wirebook (templates,
+// styles and highlighting are compiled in).
+func pageFingerprint(data site.PageData, p LabPage) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode(data)
+	if p.Result.Lab != nil {
+		h.Write(p.Result.Lab.Source)
+	}
+	lines := make([]int, 0, len(p.Sessions))
+	for line := range p.Sessions {
+		lines = append(lines, line)
+	}
+	sort.Ints(lines)
+	for _, line := range lines {
+		_ = enc.Encode(line)
+		_ = enc.Encode(p.Sessions[line])
+	}
+	h.Write([]byte(engine.Version))
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			fmt.Fprint(h, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func fingerprintFresh(dir, name, fingerprint, target string) bool {
+	old, err := os.ReadFile(filepath.Join(dir, name+".key"))
+	if err != nil || string(old) != fingerprint {
+		return false
+	}
+	_, err = os.Stat(target)
+	return err == nil
 }
 
 func writeAssets(dir string) error {
