@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,8 +23,9 @@ import (
 // smtpProvider starts only an embedded SMTP server: enough for the engine's
 // tests, which must not depend on the full lab server set.
 type smtpProvider struct {
-	bundle *labtls.Bundle
-	starts atomic.Int32
+	bundle   *labtls.Bundle
+	starts   atomic.Int32
+	hostname string // "" for the default
 }
 
 type smtpSet struct {
@@ -34,7 +37,7 @@ type smtpSet struct {
 func (p *smtpProvider) Start(fx []Fixture) (EmbeddedSet, error) {
 	p.starts.Add(1)
 	store := mailstore.New(mailstore.Config{Clock: mailstore.NewStepClock()})
-	srv := smtpd.New(smtpd.Config{Store: store, TLS: p.bundle.ServerConfig(), AllowInsecureAuth: true})
+	srv := smtpd.New(smtpd.Config{Hostname: p.hostname, Store: store, TLS: p.bundle.ServerConfig(), AllowInsecureAuth: true})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -234,4 +237,126 @@ func TestSecretsAreMaskedEverywhere(t *testing.T) {
 	if !strings.Contains(all, "AUTH PLAIN ********") {
 		t.Errorf("masked AUTH line missing:\n%s", all)
 	}
+}
+
+// recordLab runs a lab and writes its fresh transcripts into it, as
+// wirebook update does.
+func recordLab(t *testing.T, eng *Engine, path string) {
+	t.Helper()
+	r := eng.RunLab(context.Background(), path)
+	changes, skipped := PlanUpdate(r)
+	if len(skipped) > 0 {
+		t.Fatalf("sessions failed: %v", skipped[0].Reason)
+	}
+	if err := WriteLab(path, r.Lab.Source, Apply(r.Lab.Source, changes)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestChangedGreetingFailsAtItsLine(t *testing.T) {
+	eng, p := newTestEngine(t, Options{})
+	path := writeLab(t, t.TempDir(), "g.md", greetLab)
+	recordLab(t, eng, path)
+	src, _ := os.ReadFile(path)
+	greetingLine := 1 + strings.Count(string(src[:strings.Index(string(src), "S: 220 ")]), "\n")
+	p.hostname = "mx.example.org" // the server now greets differently
+	r := eng.RunLab(context.Background(), path)
+	s := r.Sessions[0]
+	if s.Status != StatusMismatch {
+		t.Fatalf("status = %s, want mismatch", s.Status)
+	}
+	if got := s.Comparison.FirstDifferenceLine(); got != greetingLine {
+		t.Errorf("first difference at line %d, want the greeting's line %d", got, greetingLine)
+	}
+	if !strings.Contains(strings.Join(s.Comparison.Differences(), "\n"), "the greeting changed `220 mail.example.com ESMTP wirebook lab server` to `220 mx.example.org ESMTP wirebook lab server`") {
+		t.Errorf("differences = %v", s.Comparison.Differences())
+	}
+}
+
+func TestCapturesCarryAcrossBlocks(t *testing.T) {
+	eng, _ := newTestEngine(t, Options{})
+	path := writeLab(t, t.TempDir(), "c.md", "```smtp\nC: EHLO client.example\nC: MAIL FROM:<t@example.com>\nC: RCPT TO:<alice@example.com>\nC: DATA\nC: Subject: hi\nC:\nC: body\nC: .\nC: QUIT\n```\n")
+	recordLab(t, eng, path)
+	src, _ := os.ReadFile(path)
+	// Name the queue id in the first block's reply, and use it in a second.
+	text := regexp.MustCompile(`queued as (\S+)`).ReplaceAllString(string(src), "queued as ${capture:qid}")
+	text += "\n```smtp\nC: EHLO ${qid}.example\nC: QUIT\n```\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := eng.RunLab(context.Background(), path)
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	second := r.Sessions[1]
+	found := false
+	for _, ev := range second.Events {
+		if ev.Kind == protocols.Client && ev.Text == "EHLO Q00001.example" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the captured queue id was not used in the next block: %+v (%s)", second.Events, second.Reason)
+	}
+	if r.Sessions[0].Status != StatusVerified {
+		t.Errorf("capture line did not verify: %s %s", r.Sessions[0].Status, r.Sessions[0].Reason)
+	}
+}
+
+func TestWriteLabRefusesAConcurrentEdit(t *testing.T) {
+	eng, _ := newTestEngine(t, Options{})
+	path := writeLab(t, t.TempDir(), "e.md", greetLab)
+	r := eng.RunLab(context.Background(), path)
+	changes, _ := PlanUpdate(r)
+	// Someone saves the file while the sessions ran.
+	edited := greetLab + "\nA paragraph added in the editor.\n"
+	os.WriteFile(path, []byte(edited), 0o644)
+	err := WriteLab(path, r.Lab.Source, Apply(r.Lab.Source, changes))
+	if !errors.Is(err, ErrChangedOnDisk) {
+		t.Fatalf("WriteLab = %v, want ErrChangedOnDisk", err)
+	}
+	if now, _ := os.ReadFile(path); string(now) != edited {
+		t.Errorf("the editor's version was overwritten")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+func TestOfflineContactsNoServer(t *testing.T) {
+	eng, p := newTestEngine(t, Options{Offline: true})
+	path := writeLab(t, t.TempDir(), "o.md", "```smtp\nC: EHLO x\nS: 250 written by hand\n```\n")
+	r := eng.RunLab(context.Background(), path)
+	if p.starts.Load() != 0 {
+		t.Errorf("offline build started servers")
+	}
+	s := r.Sessions[0]
+	if s.Status != StatusOffline || len(s.Events) != 2 || s.Events[1].Text != "250 written by hand" {
+		t.Errorf("offline session = %+v", s)
+	}
+}
+
+func TestFixturesAreLoadedBesideTheLab(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "hello.eml"), []byte("Subject: seeded\n\nhello\n"), 0o644)
+	var got []Fixture
+	eng := New(Options{Registry: protocols.NewRegistry(smtp.Protocol{}), Embedded: fixtureSpy{&got}, LookupEnv: noEnv})
+	path := writeLab(t, dir, "f.md", "---\nfixtures:\n  - user: alice\n    file: hello.eml\n    flags: ['\\Seen']\n  - user: bob\n    mailbox: Archive\n---\n```smtp\nC: QUIT\n```\n")
+	eng.RunLab(context.Background(), path)
+	if len(got) != 2 || got[0].Mailbox != "INBOX" || string(got[0].Data) != "Subject: seeded\r\n\r\nhello\r\n" || got[0].Flags[0] != `\Seen` || got[1].Mailbox != "Archive" || got[1].Data != nil {
+		t.Errorf("fixtures = %+v", got)
+	}
+	// A missing fixture file is a lab error naming the lab.
+	writeLab(t, dir, "f.md", "---\nfixtures:\n  - user: alice\n    file: missing.eml\n---\n```smtp\nC: QUIT\n```\n")
+	r := eng.RunLab(context.Background(), path)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "f.md") || !strings.Contains(r.Err.Error(), "missing.eml") {
+		t.Errorf("missing fixture: %v", r.Err)
+	}
+}
+
+type fixtureSpy struct{ got *[]Fixture }
+
+func (f fixtureSpy) Start(fx []Fixture) (EmbeddedSet, error) {
+	*f.got = fx
+	return nil, errors.New("spy: no servers")
 }
