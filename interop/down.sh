@@ -2,8 +2,8 @@
 # down.sh: stop exactly the daemons interop/up.sh started. Each one is found
 # through the pid file it wrote under /tmp/wirebook-interop and signalled
 # only after /proc confirms the binary and this harness's config; no process
-# is ever picked by name. Mail, logs and the certificates are kept
-# (--purge deletes /tmp/wirebook-interop after a clean stop).
+# is ever picked by name. The mailboxes are emptied; logs and certificates
+# are kept (--purge deletes /tmp/wirebook-interop after a clean stop).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
@@ -31,6 +31,14 @@ for daemon in nginx postfix dovecot; do
 		fi
 	done
 done
+
+# The mail is the run's test data: the next up.sh starts with empty
+# mailboxes, as the embedded servers do.
+if [ "$status" = 0 ] && [ -d "$WBI/mail" ]; then
+	for box in "$WBI"/mail/*/Maildir; do
+		[ -d "$box" ] && rm -rf "$box"
+	done
+fi
 
 if [ "$purge" = 1 ]; then
 	if [ "$status" = 0 ]; then

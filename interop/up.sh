@@ -313,6 +313,11 @@ chmod -R a+rX "$WBI/www.new"
 rm -rf "$WBI/www"
 mv "$WBI/www.new" "$WBI/www"
 
+lab_status_locations=""
+for code in 200 201 202 204 400 401 403 404 405 409 410 418 429 500 501 502 503 504; do
+	lab_status_locations+="        location = /_lab/status/$code { return $code; }"$'\n'
+done
+
 put "$NGINX_CONF" 0644 <<EOF
 # Written by wirebook interop/up.sh; this instance does not read /etc/nginx/nginx.conf.
 user www-data;
@@ -348,6 +353,12 @@ http {
         location / {
             try_files \$uri \$uri/ =404;
         }
+        # Stand-ins for two of the lab server's teaching endpoints, so the
+        # status lines match (nginx has no /_lab/echo or /_lab/chunked).
+        location = /_lab/redirect {
+            return 302 \$arg_to;
+        }
+$lab_status_locations
     }
 }
 EOF
