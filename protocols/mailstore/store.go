@@ -87,8 +87,9 @@ var DefaultUsers = []User{{Name: "alice", Password: "alice-pw"}, {Name: "bob", P
 // DefaultDomain is the mail domain of a lab server with none configured.
 const DefaultDomain = "example.com"
 
-// Message is one stored message. Servers receive copies; changing a copy
-// changes nothing in the store.
+// Message is one stored message. Servers receive copies: changing a copy's
+// fields or flags changes nothing in the store. Data is shared, read-only
+// (the store never changes a message's bytes), so snapshots stay cheap.
 type Message struct {
 	UID          uint32
 	Flags        []string // sorted, e.g. `\Seen`
