@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/internal/atomicfile"
 	"github.com/wirebook/wirebook/protocols"
 )
 
@@ -205,21 +206,5 @@ func (e *Engine) Explain(path string) ([]string, error) {
 }
 
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data, 0o644)
 }

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/wirebook/wirebook/engine/check"
+	"github.com/wirebook/wirebook/internal/atomicfile"
 )
 
 // ErrChangedOnDisk is returned by WriteLab when the file changed after it
@@ -66,29 +66,9 @@ func WriteLab(path string, orig, data []byte) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(st.Mode().Perm()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	// Last look before the rename: an editor may have saved meanwhile.
+	// Last look just before writing: an editor may have saved meanwhile.
 	if again, err := os.ReadFile(path); err != nil || !bytes.Equal(again, orig) {
 		return fmt.Errorf("%s: %w", path, ErrChangedOnDisk)
 	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data, st.Mode().Perm())
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wirebook/wirebook/engine"
 	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/internal/atomicfile"
 	"github.com/wirebook/wirebook/protocols"
 	"github.com/wirebook/wirebook/site"
 )
@@ -283,26 +284,7 @@ func writeAssets(dir string) error {
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames it
-// into place.
+// into place; an unchanged file is left alone.
 func WriteFileAtomic(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil // unchanged: keep the file's time, spare the disk
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteIfChanged(path, data, 0o644)
 }

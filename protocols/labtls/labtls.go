@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wirebook/wirebook/internal/atomicfile"
 )
 
 // Names are the DNS names the lab server certificate is valid for.
@@ -168,26 +170,10 @@ func generate() (*Bundle, []byte, []byte, error) {
 	return &Bundle{CAPEM: caPEM, CertPool: pool, Cert: cert}, certPEM, keyPEM, nil
 }
 
-// writeAtomic writes data to a temp file beside path and renames it, so a
-// killed process never leaves half a key behind.
+// writeAtomic writes data so that a killed process never leaves half a key
+// behind.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("labtls: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("labtls: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("labtls: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("labtls: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("labtls: %w", err)
 	}
 	return nil
