@@ -32,6 +32,26 @@ type CourseConfig struct {
 // for blocks that name no server.
 type Environment struct {
 	Servers map[string]lab.ServerEntry `yaml:"servers"`
+	// Transcripts is a directory (relative to wirebook.yaml) holding this
+	// environment's own expected transcripts, when its servers legitimately
+	// word things differently from the embedded ones.
+	Transcripts string `yaml:"transcripts"`
+	// Reset is a shell command run (in the directory of wirebook.yaml)
+	// before each lab, to give it fresh mailboxes as the embedded servers
+	// do; labs then run one at a time.
+	Reset string `yaml:"reset"`
+}
+
+// Env returns the named environment with its paths made absolute.
+func (c *CourseConfig) Env(name string) (Environment, bool) {
+	if c == nil {
+		return Environment{}, false
+	}
+	env, ok := c.Environments[name]
+	if ok && env.Transcripts != "" && !filepath.IsAbs(env.Transcripts) {
+		env.Transcripts = filepath.Join(filepath.Dir(c.Path), env.Transcripts)
+	}
+	return env, ok
 }
 
 // EmbeddedEnv is the environment that needs no configuration: every server

@@ -43,6 +43,14 @@ type Options struct {
 	Observe func(b *lab.Block, ev protocols.Event)
 	// BeforeSend, when set, is called before client lines are sent.
 	BeforeSend func(b *lab.Block, lines []protocols.ClientLine)
+	// TranscriptDir, when set, holds an environment's own expected
+	// transcripts: a copy of each lab (same file name) whose S: lines are
+	// what that environment's servers say. Check compares with it and
+	// update writes it; the lab itself is left alone.
+	TranscriptDir string
+	// BeforeLab, when set, runs before a lab's sessions (an environment's
+	// reset command: real servers keep their mailboxes between labs).
+	BeforeLab func(path string) error
 }
 
 // ProgressEvent reports the engine's progress.
@@ -243,6 +251,10 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 		res.Err = err
 		return res
 	}
+	if e.opts.TranscriptDir != "" {
+		l = e.environmentLab(l)
+		res.Lab, res.Path = l, l.Path
+	}
 	if e.opts.Offline {
 		for _, b := range l.Blocks {
 			res.Sessions = append(res.Sessions, &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]})
@@ -257,6 +269,12 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	if e.opts.Cache != nil && !e.opts.Refresh {
 		if f := e.opts.Cache.load(path); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
+			return res
+		}
+	}
+	if e.opts.BeforeLab != nil {
+		if err := e.opts.BeforeLab(path); err != nil {
+			res.Err = fmt.Errorf("%s: before the lab: %w", path, err)
 			return res
 		}
 	}
@@ -292,6 +310,45 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 		}
 	}
 	return res
+}
+
+// environmentLab returns the environment's copy of a lab: its transcript
+// file when that still has the lab's client lines, else the lab itself to be
+// written there by update.
+func (e *Engine) environmentLab(l *lab.Lab) *lab.Lab {
+	p := filepath.Join(e.opts.TranscriptDir, filepath.Base(l.Path))
+	disk, err := os.ReadFile(p)
+	if err == nil {
+		if copyLab, perr := e.parse(p, disk); perr == nil && sameClientLines(l, copyLab) {
+			return copyLab
+		}
+	}
+	fresh, _ := e.parse(p, l.Source)
+	fresh.Disk, fresh.Missing = disk, err != nil
+	if fresh.Disk == nil && !fresh.Missing {
+		fresh.Disk = []byte{}
+	}
+	return fresh
+}
+
+func (e *Engine) parse(path string, src []byte) (*lab.Lab, error) {
+	return lab.Parse(path, src, func(p string) bool {
+		_, _, ok := e.opts.Registry.Lookup(p)
+		return ok
+	})
+}
+
+// sameClientLines reports whether two labs send the same thing.
+func sameClientLines(a, b *lab.Lab) bool {
+	if len(a.Blocks) != len(b.Blocks) {
+		return false
+	}
+	for i := range a.Blocks {
+		if blockHash(a.Blocks[i]) != blockHash(b.Blocks[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func allFresh(reasons []string) bool {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/wirebook/wirebook/engine/check"
+	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/internal/atomicfile"
 )
 
@@ -49,6 +51,24 @@ func Apply(src []byte, changes []BlockUpdate) []byte {
 		comps[i] = c.Comparison
 	}
 	return check.Rewrite(src, comps)
+}
+
+// WriteResult writes an updated lab (or environment transcript file) for a
+// run: the lab's file must still hold what was read.
+func WriteResult(l *lab.Lab, data []byte) error {
+	switch {
+	case l.Missing:
+		if _, err := os.Stat(l.Path); err == nil {
+			return fmt.Errorf("%s: %w", l.Path, ErrChangedOnDisk)
+		}
+		if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
+			return err
+		}
+		return atomicfile.Write(l.Path, data, 0o644)
+	case l.Disk != nil:
+		return WriteLab(l.Path, l.Disk, data)
+	}
+	return WriteLab(l.Path, l.Source, data)
 }
 
 // WriteLab replaces path's content, which must still be orig, with data:

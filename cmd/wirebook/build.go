@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -69,13 +70,32 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 			return nil, err
 		}
 	}
-	servers, _, err := engine.ResolveServers(cfg, c.env, c.servers, env.lookupEnv)
+	servers, envName, err := engine.ResolveServers(cfg, c.env, c.servers, env.lookupEnv)
 	if err != nil {
 		return nil, err
 	}
 	opts := extra
 	opts.Registry, opts.Embedded, opts.Jobs, opts.Servers, opts.LookupEnv = registry(), provider, c.jobs, servers, env.lookupEnv
+	if e, ok := cfg.Env(envName); ok {
+		opts.TranscriptDir = e.Transcripts
+		if e.Reset != "" {
+			opts.Jobs = 1 // the reset empties mailboxes that every lab shares
+			opts.BeforeLab = resetCommand(e.Reset, filepath.Dir(cfg.Path))
+		}
+	}
 	return engine.New(opts), nil
+}
+
+// resetCommand runs an environment's reset command before each lab.
+func resetCommand(command, dir string) func(string) error {
+	return func(string) error {
+		cmd := exec.Command("sh", "-c", command)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("reset command %q: %v: %s", command, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
 }
 
 func cmdBuild(env *cliEnv, args []string) int {

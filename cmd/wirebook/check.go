@@ -293,7 +293,7 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 		}
 		if len(accepted) > 0 && !opts.dryRun {
 			next := engine.Apply(r.Lab.Source, accepted)
-			if err := engine.WriteLab(r.Path, r.Lab.Source, next); err != nil {
+			if err := engine.WriteResult(r.Lab, next); err != nil {
 				fmt.Fprintln(env.stderr, "wirebook update:", err)
 				status = max(status, exitFailed)
 			} else {

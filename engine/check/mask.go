@@ -30,6 +30,7 @@ var (
 		mask("apop-stamp", `<[0-9.]+@[^>]+>`, "<apop>"),
 		mask("uidvalidity", `(UIDVALIDITY) \d+`, "$1 <n>"),
 		mask("dovecot-timing", ` \(\d+\.\d+ \+ \d+\.\d+(?: \+ \d+\.\d+)? secs\)`, " (<timing>)"),
+		mask("rfc5322-date", `(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (?:[+-]\d{4}|GMT|UTC)(?: \([A-Za-z]+\))?`, "<date>"),
 		mask("internaldate", `\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`, "<internaldate>"),
 		mask("greeting-version", `^((?:220|\+OK|\* OK)\b.*?)`+versionNumber, "$1<version>"),
 	}
