@@ -169,8 +169,10 @@ func New(cfg Config) *Store {
 	return s
 }
 
+// newMailbox starts unsubscribed, INBOX included: like Dovecot, nothing is
+// subscribed until a client says SUBSCRIBE, so LSUB starts empty.
 func (s *Store) newMailbox(name string) *mailbox {
-	return &mailbox{name: name, uidValidity: s.uidValidity, uidNext: 1, subscribed: true}
+	return &mailbox{name: name, uidValidity: s.uidValidity, uidNext: 1}
 }
 
 // Domain is the store's mail domain.

@@ -94,3 +94,33 @@ func TestLimits(t *testing.T) {
 		t.Errorf("delivery to an unknown user = %v", err)
 	}
 }
+
+func TestSubscriptionsStartEmpty(t *testing.T) {
+	s := newStore()
+	if err := s.CreateMailbox("alice", "Work"); err != nil {
+		t.Fatal(err)
+	}
+	subscribed := func() map[string]bool {
+		boxes, err := s.Mailboxes("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, mb := range boxes {
+			got[mb.Name] = mb.Subscribed
+		}
+		return got
+	}
+	if got := subscribed(); got["INBOX"] || got["Work"] {
+		t.Errorf("subscriptions of a new store = %v, want none (as Dovecot)", got)
+	}
+	if err := s.SetSubscribed("alice", "Work", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := subscribed(); !got["Work"] || got["INBOX"] {
+		t.Errorf("after subscribing Work: %v, want only Work", got)
+	}
+	if err := s.SetSubscribed("alice", "Nope", true); !errors.Is(err, ErrNoSuchMailbox) {
+		t.Errorf("subscribing a missing mailbox: err = %v, want ErrNoSuchMailbox", err)
+	}
+}

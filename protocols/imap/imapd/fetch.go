@@ -417,7 +417,9 @@ func (s *session) cmdStore(cmd command) result {
 		return tagBAD("Invalid messageset.")
 	}
 	if s.sel.readOnly {
-		return tagNO("Mailbox is read-only (EXAMINE); SELECT it to change flags.")
+		// Dovecot accepts the command and changes nothing; RFC 3501 would
+		// also allow a NO, but the course's real server says OK.
+		return tagOK("Store ignored: the mailbox is read-only (EXAMINE); SELECT it to change flags.")
 	}
 	uids := make([]uint32, len(idx))
 	for i, n := range idx {

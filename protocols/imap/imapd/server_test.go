@@ -493,8 +493,12 @@ func TestStore(t *testing.T) {
 	}
 	c.send("e EXAMINE INBOX")
 	c.until("e")
-	if got, want := c.transcript("t", `STORE 1 +FLAGS (\Deleted)`), "t NO Mailbox is read-only (EXAMINE); SELECT it to change flags.\r\n"; got != want {
+	// Like Dovecot: OK, and nothing changes.
+	if got, want := c.transcript("t", `STORE 1 +FLAGS (\Deleted)`), "t OK Store ignored: the mailbox is read-only (EXAMINE); SELECT it to change flags.\r\n"; got != want {
 		t.Errorf("STORE in EXAMINE = %q, want %q", got, want)
+	}
+	if got := c.transcript("f", "FETCH 1 FLAGS"); strings.Contains(got, `\Deleted`) {
+		t.Errorf("STORE in EXAMINE changed the flags: FETCH 1 FLAGS = %q", got)
 	}
 }
 
@@ -538,8 +542,13 @@ func TestMailboxCommands(t *testing.T) {
 		{`LIST "" %`, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\HasNoChildren) \"/\" \"My Stuff\"\r\n* LIST (\\HasChildren) \"/\" Work\r\nm OK List completed.\r\n"},
 		{`LIST Work/ %`, "* LIST (\\HasNoChildren) \"/\" Work/2026\r\nm OK List completed.\r\n"},
 		{`LIST "" inbox`, "* LIST (\\HasNoChildren) \"/\" INBOX\r\nm OK List completed.\r\n"},
+		// Like Dovecot, nothing is subscribed until a client asks.
+		{`LSUB "" *`, "m OK Lsub completed.\r\n"},
+		{`SUBSCRIBE "My Stuff"`, "m OK Subscribe completed.\r\n"},
+		{`SUBSCRIBE Work/2026`, "m OK Subscribe completed.\r\n"},
+		{`LSUB "" *`, "* LSUB () \"/\" \"My Stuff\"\r\n* LSUB () \"/\" Work/2026\r\nm OK Lsub completed.\r\n"},
 		{`UNSUBSCRIBE "My Stuff"`, "m OK Unsubscribe completed.\r\n"},
-		{`LSUB "" *`, "* LSUB () \"/\" INBOX\r\n* LSUB () \"/\" Work\r\n* LSUB () \"/\" Work/2026\r\nm OK Lsub completed.\r\n"},
+		{`LSUB "" *`, "* LSUB () \"/\" Work/2026\r\nm OK Lsub completed.\r\n"},
 		{`SUBSCRIBE Nope`, "m NO Mailbox doesn't exist: Nope\r\n"},
 		{`RENAME "My Stuff" Stuff`, "m OK Rename completed.\r\n"},
 		{`RENAME Stuff Work`, "m NO Mailbox already exists: Work\r\n"},
