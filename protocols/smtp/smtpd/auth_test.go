@@ -9,7 +9,7 @@ import (
 	"github.com/wirebook/wirebook/protocols/smtp/smtpd/smtpdtest"
 )
 
-const ehloWithAuth = "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-AUTH PLAIN LOGIN\n250 HELP"
+const ehloWithAuth = "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 AUTH PLAIN LOGIN"
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
@@ -92,7 +92,7 @@ func TestSTARTTLSThenAuthAndSend(t *testing.T) {
 	c := dial(t, lab.Addr)
 	c.expect(greeting)
 	c.play(conversation{
-		{"EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250 HELP"},
+		{"EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 STARTTLS"},
 		{"AUTH PLAIN " + b64("\x00alice\x00alice-pw"), "530 5.7.0 Must issue a STARTTLS command first"},
 		{"STARTTLS now", "501 5.5.4 Syntax: STARTTLS"},
 		{"MAIL FROM:<alice@example.com>", "250 2.1.0 Ok"},
@@ -104,8 +104,11 @@ func TestSTARTTLSThenAuthAndSend(t *testing.T) {
 	}
 	c = newRawClient(t, tc)
 	c.play(conversation{
-		// TLS forgets the EHLO and the transaction of before.
-		{"MAIL FROM:<alice@example.com>", "503 5.5.1 Error: send HELO/EHLO first"},
+		// TLS forgets the transaction of before (no "nested MAIL"), and,
+		// as with Postfix, MAIL needs no new EHLO (RFC 3207 says SHOULD).
+		{"MAIL FROM:<alice@example.com>", "250 2.1.0 Ok"},
+		// AUTH does need the EHLO that advertises it.
+		{"AUTH PLAIN " + b64("\x00alice\x00alice-pw"), "503 5.5.1 Error: send EHLO first"},
 		{"EHLO client.example.org", ehloWithAuth},
 		{"STARTTLS", "554 5.5.1 Error: TLS already active"},
 		{"AUTH PLAIN " + b64("\x00alice\x00alice-pw"), "235 2.7.0 Authentication successful"},
@@ -135,7 +138,7 @@ func TestSTARTTLSDropsPlaintextPipelinedAfterIt(t *testing.T) {
 	lab := smtpdtest.Start(t, smtpd.Config{TLS: bundle.ServerConfig()})
 	c := dial(t, lab.Addr)
 	c.expect(greeting)
-	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250 HELP")
+	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 STARTTLS")
 	c.send("STARTTLS", "HELP")
 	c.expect("220 2.0.0 Ready to start TLS")
 	tc := tls.Client(c.conn, bundle.ClientConfig("mail.example.com"))
@@ -155,7 +158,12 @@ func TestSubmissionRequiresAuth(t *testing.T) {
 		c.expect(greeting)
 		c.play(conversation{
 			{"EHLO client.example.org", ehloWithAuth},
-			{"MAIL FROM:<bob@example.com>", "530 5.7.0 Authentication required"},
+			// Like Postfix's submission service: MAIL is accepted and
+			// the unauthenticated client is refused at RCPT.
+			{"MAIL FROM:<bob@example.com>", "250 2.1.0 Ok"},
+			{"RCPT TO:<alice@example.com>", "554 5.7.1 <alice@example.com>: Relay access denied: authenticate first (AUTH)"},
+			{"DATA", "503 5.5.1 Error: need RCPT command"},
+			{"RSET", "250 2.0.0 Ok"},
 			{"AUTH PLAIN " + b64("\x00bob\x00bob-pw"), "235 2.7.0 Authentication successful"},
 			{"MAIL FROM:<bob@example.com>", "250 2.1.0 Ok"},
 			// Even an authenticated user cannot relay.
@@ -167,9 +175,24 @@ func TestSubmissionRequiresAuth(t *testing.T) {
 		lab := smtpdtest.Start(t, smtpd.Config{Submission: true, TLS: bundle.ServerConfig()})
 		c := dial(t, lab.Addr)
 		c.expect(greeting)
-		c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250 HELP")
+		c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 STARTTLS")
 		c.step("MAIL FROM:<bob@example.com>", "530 5.7.0 Must issue a STARTTLS command first")
 		c.step("AUTH PLAIN "+b64("\x00bob\x00bob-pw"), "530 5.7.0 Must issue a STARTTLS command first")
+		c.step("STARTTLS", "220 2.0.0 Ready to start TLS")
+		tc := tls.Client(c.conn, bundle.ClientConfig("mail.example.com"))
+		if err := tc.Handshake(); err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+		c = newRawClient(t, tc)
+		c.play(conversation{
+			{"EHLO client.example.org", ehloWithAuth},
+			{"MAIL FROM:<bob@example.com>", "250 2.1.0 Ok"},
+			{"RCPT TO:<alice@example.com>", "554 5.7.1 <alice@example.com>: Relay access denied: authenticate first (AUTH)"},
+			{"RSET", "250 2.0.0 Ok"},
+			{"AUTH PLAIN " + b64("\x00bob\x00bob-pw"), "235 2.7.0 Authentication successful"},
+			{"MAIL FROM:<bob@example.com>", "250 2.1.0 Ok"},
+			{"RCPT TO:<alice@example.com>", "250 2.1.5 Ok"},
+		})
 	})
 }
 

@@ -32,20 +32,22 @@ func (s *session) cmdHello(verb, arg string) {
 	if s.authAllowed() {
 		lines = append(lines, "AUTH PLAIN LOGIN")
 	}
-	lines = append(lines, "HELP")
+	// No HELP keyword: HELP is a base command of RFC 5321, not a service
+	// extension, and Postfix does not list it either.
 	s.reply(250, lines...)
 }
 
 func (s *session) cmdMail(arg string) {
+	// No HELO/EHLO is needed first (Postfix's default smtpd_helo_required
+	// = no), not even again after STARTTLS, where RFC 3207 only says SHOULD.
 	switch {
-	case s.helo == "":
-		s.reply(503, "5.5.1 Error: send HELO/EHLO first")
-		return
 	case s.inMail:
 		s.reply(503, "5.5.1 Error: nested MAIL command")
 		return
-	case s.cfg.Submission && s.user == "":
-		if !s.authAllowed() && s.tlsOffered() {
+	case s.cfg.Submission && s.user == "" && !s.authAllowed():
+		// On submission an unauthenticated sender is refused at RCPT (see
+		// cmdRcpt), as Postfix does; here only when AUTH is impossible.
+		if s.tlsOffered() {
 			s.reply(530, "5.7.0 Must issue a STARTTLS command first")
 		} else {
 			s.reply(530, "5.7.0 Authentication required")
@@ -94,17 +96,16 @@ func (s *session) cmdRcpt(arg string) {
 		s.reply(555, "5.5.4 Unsupported option: "+key)
 		return
 	}
+	if s.cfg.Submission && s.user == "" {
+		s.reply(554, "5.7.1 <"+addr+">: Relay access denied: authenticate first (AUTH)")
+		return
+	}
 	if len(s.rcptTo) >= s.cfg.MaxRecipients {
 		s.reply(452, "4.5.3 Error: too many recipients")
 		return
 	}
-	if domainOf(addr) != strings.ToLower(s.cfg.Store.Domain()) {
-		s.reply(554, "5.7.1 <"+addr+">: Relay access denied")
-		return
-	}
-	user, ok := s.cfg.Store.LocalUser(addr)
+	user, ok := s.checkRecipient(addr)
 	if !ok {
-		s.reply(550, "5.1.1 <"+addr+">: Recipient address rejected: no such user here")
 		return
 	}
 	if !slices.Contains(s.rcpts, user) {
@@ -112,4 +113,42 @@ func (s *session) cmdRcpt(arg string) {
 	}
 	s.rcptTo = append(s.rcptTo, addr)
 	s.reply(250, "2.1.5 Ok")
+}
+
+// checkRecipient applies the recipient rules shared by RCPT and VRFY (as
+// Postfix does): other domains are not relayed, unknown local users are
+// refused. It sends the refusal itself and returns the local user.
+func (s *session) checkRecipient(addr string) (string, bool) {
+	if domainOf(addr) != strings.ToLower(s.cfg.Store.Domain()) {
+		s.reply(554, "5.7.1 <"+addr+">: Relay access denied")
+		return "", false
+	}
+	user, ok := s.cfg.Store.LocalUser(addr)
+	if !ok {
+		s.reply(550, "5.1.1 <"+addr+">: Recipient address rejected: User unknown in local recipient table")
+		return "", false
+	}
+	return user, true
+}
+
+// cmdVrfy answers like Postfix: a local user gets 252 (RFC 5321: the
+// server will accept mail for it, without confirming more), an unknown
+// local user 550 and another domain the relay refusal of RCPT. A bare
+// name is taken as a user of the local domain.
+func (s *session) cmdVrfy(arg string) {
+	addr := strings.TrimSuffix(strings.TrimPrefix(arg, "<"), ">")
+	if addr == "" {
+		s.reply(501, "5.5.4 Syntax: VRFY address")
+		return
+	}
+	if !strings.Contains(addr, "@") {
+		addr += "@" + s.cfg.Store.Domain()
+	}
+	if !validAddress(addr) {
+		s.reply(501, "5.1.3 Bad recipient address syntax: want <local@domain>")
+		return
+	}
+	if _, ok := s.checkRecipient(addr); ok {
+		s.reply(252, "2.0.0 <"+addr+">")
+	}
 }

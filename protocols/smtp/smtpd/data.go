@@ -107,9 +107,15 @@ func (s *session) traceHeaders(id string) []byte {
 			with += "A"
 		}
 	}
+	helo := s.helo
+	if helo == "" {
+		// MAIL without HELO/EHLO is allowed; name the client by its
+		// address's host name instead, as Postfix does.
+		helo = "localhost"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Return-Path: <%s>\r\n", s.from)
-	fmt.Fprintf(&b, "Received: from %s (localhost [127.0.0.1])\r\n", s.helo)
+	fmt.Fprintf(&b, "Received: from %s (localhost [127.0.0.1])\r\n", helo)
 	fmt.Fprintf(&b, "\tby %s (wirebook) with %s id %s", s.cfg.Hostname, with, id)
 	// Like Postfix, name the recipient only when there is one: with more,
 	// every copy would disclose the Bcc recipients.

@@ -63,7 +63,7 @@ func FuzzSession(f *testing.F) {
 func FuzzParsePath(f *testing.F) {
 	for _, seed := range []string{
 		"FROM:<bob@example.com> SIZE=10 BODY=8BITMIME", "TO:<alice@example.com>", "FROM:<>",
-		"from: <a@b>", "TO:<@x,@y:a@b>", "FROM:<a@b>x", "TO:a@b", "FROM:<",
+		"from: <a@b>", "TO:<@x,@y:a@b>", "FROM:<a@b>x", "TO:a@b", "FROM:<", "FROM:a@b SIZE=1", "TO: a@b>",
 	} {
 		f.Add(seed)
 	}
@@ -97,7 +97,11 @@ func TestParsePath(t *testing.T) {
 		{"from: <bob@example.com>  SIZE=1 BODY=7BIT", "FROM:", "bob@example.com", []string{"SIZE=1", "BODY=7BIT"}, true},
 		{"FROM:<>", "FROM:", "", nil, true},
 		{"TO:<@a.example,@b.example:alice@example.com>", "TO:", "alice@example.com", nil, true},
-		{"TO:alice@example.com", "TO:", "", nil, false},
+		// Without brackets, as Postfix accepts by default.
+		{"TO:alice@example.com", "TO:", "alice@example.com", nil, true},
+		{"FROM: bob@example.com SIZE=1", "FROM:", "bob@example.com", []string{"SIZE=1"}, true},
+		{"FROM:", "FROM:", "", nil, false},
+		{"FROM:   ", "FROM:", "", nil, false},
 		{"TO:<alice@example.com", "TO:", "", nil, false},
 		{"TO:<alice@example.com>NOTIFY=NEVER", "TO:", "", nil, false},
 		{"FROM<a@b>", "FROM:", "", nil, false},

@@ -22,14 +22,21 @@ var errPathSyntax = errors.New("path syntax")
 // parsePath parses the argument of MAIL (prefix "FROM:") or RCPT ("TO:"):
 // the address between the angle brackets and the ESMTP parameters after
 // it. Spaces after the colon are tolerated, as most servers do. A source
-// route ("<@a,@b:user@host>", RFC 5321 section 4.1.2) is dropped.
+// route ("<@a,@b:user@host>", RFC 5321 section 4.1.2) is dropped. An
+// address without the brackets ("FROM:a@b") is accepted too, as Postfix
+// does by default (strict_rfc821_envelopes = no): its first word is the
+// address.
 func parsePath(arg, prefix string) (addr string, params []string, err error) {
 	if len(arg) < len(prefix) || !strings.EqualFold(arg[:len(prefix)], prefix) {
 		return "", nil, errPathSyntax
 	}
 	rest := strings.TrimLeft(arg[len(prefix):], " ")
 	if !strings.HasPrefix(rest, "<") {
-		return "", nil, errPathSyntax
+		words := strings.Fields(rest)
+		if len(words) == 0 {
+			return "", nil, errPathSyntax
+		}
+		return words[0], words[1:], nil
 	}
 	end := strings.IndexByte(rest, '>')
 	if end < 0 {

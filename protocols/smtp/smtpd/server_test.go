@@ -20,11 +20,11 @@ func TestEHLOCapabilities(t *testing.T) {
 		want string
 	}{
 		{"plain, no TLS", smtpd.Config{},
-			"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 HELP"},
+			"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250 ENHANCEDSTATUSCODES"},
 		{"STARTTLS offered, AUTH held back", smtpd.Config{TLS: bundle.ServerConfig()},
-			"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250 HELP"},
+			"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 STARTTLS"},
 		{"insecure AUTH allowed", smtpd.Config{TLS: bundle.ServerConfig(), AllowInsecureAuth: true, Hostname: "mx.example.com", MaxMessageSize: 2048},
-			"250-mx.example.com\n250-PIPELINING\n250-SIZE 2048\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250-AUTH PLAIN LOGIN\n250 HELP"},
+			"250-mx.example.com\n250-PIPELINING\n250-SIZE 2048\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250-STARTTLS\n250 AUTH PLAIN LOGIN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,16 +48,18 @@ func TestErrorRepliesKeepTheConnection(t *testing.T) {
 	c := dial(t, lab.Addr)
 	c.expect(greeting)
 	c.play(conversation{
-		{"MAIL FROM:<alice@example.com>", "503 5.5.1 Error: send HELO/EHLO first"},
+		// Like Postfix (smtpd_helo_required = no), MAIL needs no HELO first.
+		{"MAIL FROM:<alice@example.com>", "250 2.1.0 Ok"},
+		{"RSET", "250 2.0.0 Ok"},
 		{"AUTH PLAIN AGFsaWNlAGFsaWNlLXB3", "503 5.5.1 Error: send EHLO first"},
 		{"EHLO", "501 5.5.4 Syntax: EHLO hostname"},
-		{"EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 HELP"},
+		{"EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250 ENHANCEDSTATUSCODES"},
 		{"AUTH PLAIN AGFsaWNlAGFsaWNlLXB3", "503 5.5.1 Error: authentication not enabled"},
 		{"RCPT TO:<alice@example.com>", "503 5.5.1 Error: need MAIL command"},
 		{"DATA", "503 5.5.1 Error: need MAIL command"},
 		{"FOO bar", "500 5.5.2 Error: command not recognized"},
 		{"", "500 5.5.2 Error: bad syntax: empty command"},
-		{"MAIL FROM:alice@example.com", "501 5.5.4 Syntax: MAIL FROM:<address>"},
+		{"MAIL FROM:", "501 5.5.4 Syntax: MAIL FROM:<address>"},
 		{"MAIL TO:<alice@example.com>", "501 5.5.4 Syntax: MAIL FROM:<address>"},
 		{"MAIL FROM:<not an address>", "501 5.1.7 Bad sender address syntax: want <local@domain> or <>"},
 		{"MAIL FROM:<bob@example.com> SIZE=big", "501 5.5.4 Bad SIZE parameter: want SIZE=<bytes>"},
@@ -68,31 +70,78 @@ func TestErrorRepliesKeepTheConnection(t *testing.T) {
 		{"MAIL FROM:<bob@example.com>", "503 5.5.1 Error: nested MAIL command"},
 		{"DATA", "503 5.5.1 Error: need RCPT command"},
 		{"RCPT TO:<nobody@example.net>", "554 5.7.1 <nobody@example.net>: Relay access denied"},
-		{"RCPT TO:<carol@example.com>", "550 5.1.1 <carol@example.com>: Recipient address rejected: no such user here"},
+		{"RCPT TO:<carol@example.com>", "550 5.1.1 <carol@example.com>: Recipient address rejected: User unknown in local recipient table"},
 		{"RCPT TO:<carol>", "501 5.1.3 Bad recipient address syntax: want <local@domain>"},
-		{"RCPT TO:alice@example.com", "501 5.5.4 Syntax: RCPT TO:<address>"},
+		{"RCPT TO:", "501 5.5.4 Syntax: RCPT TO:<address>"},
+		{"RCPT TO:nobody@example.net", "554 5.7.1 <nobody@example.net>: Relay access denied"},
 		{"RCPT TO:<alice@example.com> NOTIFY=NEVER", "555 5.5.4 Unsupported option: NOTIFY"},
 		{"AUTH LOGIN", "503 5.5.1 Error: authentication not enabled"},
 		{"STARTTLS", "502 5.5.1 Error: command not implemented"},
 		{"DATA extra", "501 5.5.4 Syntax: DATA"},
-		{"VRFY alice@example.com", "252 2.0.0 alice@example.com: cannot verify, but will accept mail and attempt delivery"},
+		// VRFY applies the RCPT rules, as Postfix does, and a 252 never
+		// confirms more than the address.
+		{"VRFY alice@example.com", "252 2.0.0 <alice@example.com>"},
+		{"VRFY <Bob@Example.COM>", "252 2.0.0 <Bob@Example.COM>"},
+		{"VRFY alice", "252 2.0.0 <alice@example.com>"},
+		{"VRFY nobody", "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table"},
+		{"VRFY nobody@example.com", "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table"},
+		{"VRFY someone@elsewhere.test", "554 5.7.1 <someone@elsewhere.test>: Relay access denied"},
+		{"VRFY a b@example.com", "501 5.1.3 Bad recipient address syntax: want <local@domain>"},
 		{"VRFY", "501 5.5.4 Syntax: VRFY address"},
+		{"VRFY <>", "501 5.5.4 Syntax: VRFY address"},
 		{"EXPN staff", "502 5.5.1 Error: command not implemented"},
 		{"HELP", "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS AUTH"},
 		{"noop", "250 2.0.0 Ok"},
 		{"RSET now", "501 5.5.4 Syntax: RSET"},
 		{"RSET", "250 2.0.0 Ok"},
 		{"RCPT TO:<alice@example.com>", "503 5.5.1 Error: need MAIL command"},
+		// Without angle brackets, as Postfix accepts by default
+		// (strict_rfc821_envelopes = no).
+		{"MAIL FROM:bob@example.com SIZE=400", "250 2.1.0 Ok"},
+		{"RCPT TO:alice@example.com", "250 2.1.5 Ok"},
 		{"QUIT", "221 2.0.0 Bye"},
 	})
 	c.expectClosed()
+}
+
+func TestHTTPRequestIsHungUpOn(t *testing.T) {
+	for _, line := range []string{"GET / HTTP/1.1", "POST /login HTTP/1.1", "CONNECT mail.example.com:443 HTTP/1.1", "get /"} {
+		t.Run(line, func(t *testing.T) {
+			lab := smtpdtest.Start(t, smtpd.Config{})
+			c := dial(t, lab.Addr)
+			c.expect(greeting)
+			c.send(line)
+			c.expect("221 2.7.0 Error: this is an SMTP server, not a web server. Goodbye.")
+			c.expectClosed()
+		})
+	}
+}
+
+func TestMailWithoutHelloIsDelivered(t *testing.T) {
+	lab := smtpdtest.Start(t, smtpd.Config{})
+	c := dial(t, lab.Addr)
+	c.expect(greeting)
+	c.play(conversation{
+		{"MAIL FROM:<bob@example.com>", "250 2.1.0 Ok"},
+		{"RCPT TO:<alice@example.com>", "250 2.1.5 Ok"},
+		{"DATA", "354 End data with <CR><LF>.<CR><LF>"},
+		{"Subject: no hello\r\n\r\nhi\r\n.", "250 2.0.0 Ok: queued as Q00001"},
+		{"QUIT", "221 2.0.0 Bye"},
+	})
+	alice := lab.Inbox(t, "alice")
+	if len(alice) != 1 {
+		t.Fatalf("alice has %d messages, want 1", len(alice))
+	}
+	if got, want := string(alice[0].Data), "Received: from localhost (localhost [127.0.0.1])\r\n\tby mail.example.com (wirebook) with SMTP id Q00001\r\n"; !strings.Contains(got, want) {
+		t.Errorf("message = %q, want it to contain %q", got, want)
+	}
 }
 
 func TestDeliveryAddsTraceHeadersAndUnstuffsDots(t *testing.T) {
 	lab := smtpdtest.Start(t, smtpd.Config{})
 	c := dial(t, lab.Addr)
 	c.expect(greeting)
-	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 HELP")
+	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250 ENHANCEDSTATUSCODES")
 	c.step("MAIL FROM:<bob@example.com>", "250 2.1.0 Ok")
 	c.step("RCPT TO:<Alice@Example.COM>", "250 2.1.5 Ok")
 	c.step("DATA", "354 End data with <CR><LF>.<CR><LF>")
@@ -141,10 +190,10 @@ func TestPipelinedCommandsAnsweredInOrder(t *testing.T) {
 	c.send("EHLO client.example.org", "MAIL FROM:<bob@example.com>", "RCPT TO:<alice@example.com>",
 		"RCPT TO:<carol@example.com>", "RCPT TO:<bob@example.com>", "DATA")
 	for _, want := range []string{
-		"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 HELP",
+		"250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250 ENHANCEDSTATUSCODES",
 		"250 2.1.0 Ok",
 		"250 2.1.5 Ok",
-		"550 5.1.1 <carol@example.com>: Recipient address rejected: no such user here",
+		"550 5.1.1 <carol@example.com>: Recipient address rejected: User unknown in local recipient table",
 		"250 2.1.5 Ok",
 		"354 End data with <CR><LF>.<CR><LF>",
 	} {
@@ -167,7 +216,7 @@ func TestLineLimits(t *testing.T) {
 	// 98 characters plus CRLF is the longest line allowed.
 	c.step("NOOP "+strings.Repeat("x", 93), "250 2.0.0 Ok")
 	c.step("NOOP "+strings.Repeat("x", 94), "500 5.5.2 Error: line too long (limit 100 bytes with CRLF)")
-	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 HELP")
+	c.step("EHLO client.example.org", "250-mail.example.com\n250-PIPELINING\n250-SIZE 10485760\n250-8BITMIME\n250 ENHANCEDSTATUSCODES")
 	c.step("MAIL FROM:<bob@example.com>", "250 2.1.0 Ok")
 	c.step("RCPT TO:<alice@example.com>", "250 2.1.5 Ok")
 	c.step("DATA", "354 End data with <CR><LF>.<CR><LF>")

@@ -107,11 +107,7 @@ func (s *session) dispatch(line string) {
 	case "NOOP":
 		s.reply(250, "2.0.0 Ok")
 	case "VRFY":
-		if arg == "" {
-			s.reply(501, "5.5.4 Syntax: VRFY address")
-			return
-		}
-		s.reply(252, "2.0.0 "+printable(arg)+": cannot verify, but will accept mail and attempt delivery")
+		s.cmdVrfy(arg)
 	case "EXPN":
 		s.reply(502, "5.5.1 Error: command not implemented")
 	case "HELP":
@@ -125,6 +121,13 @@ func (s *session) dispatch(line string) {
 		s.cmdAuth(arg)
 	case "":
 		s.reply(500, "5.5.2 Error: bad syntax: empty command")
+	case "GET", "POST", "CONNECT":
+		// The first word of an HTTP request: a browser or web client is
+		// on the SMTP port. Hang up at once, as Postfix's
+		// smtpd_forbidden_commands does, instead of answering every
+		// header line with an error.
+		s.reply(221, "2.7.0 Error: this is an SMTP server, not a web server. Goodbye.")
+		s.quit = true
 	default:
 		s.reply(500, "5.5.2 Error: command not recognized")
 	}
