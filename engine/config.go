@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -40,6 +41,23 @@ type Environment struct {
 	// before each lab, to give it fresh mailboxes as the embedded servers
 	// do; labs then run one at a time.
 	Reset string `yaml:"reset"`
+	// Settle is a pause before each block after the first: a real MTA
+	// delivers after it has answered, so a POP3 block right after an SMTP
+	// one could otherwise find nothing yet.
+	Settle Duration `yaml:"settle"`
+}
+
+// Duration is a time.Duration written as "500ms" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 500ms", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Env returns the named environment with its paths made absolute.

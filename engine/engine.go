@@ -51,6 +51,8 @@ type Options struct {
 	// BeforeLab, when set, runs before a lab's sessions (an environment's
 	// reset command: real servers keep their mailboxes between labs).
 	BeforeLab func(path string) error
+	// Settle is a pause before each block after a lab's first.
+	Settle time.Duration
 }
 
 // ProgressEvent reports the engine's progress.
@@ -285,6 +287,9 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	}
 	defer run.close()
 	for _, b := range l.Blocks {
+		if b.Index > 0 && e.opts.Settle > 0 {
+			time.Sleep(e.opts.Settle)
+		}
 		start := time.Now()
 		if e.opts.Progress != nil {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks)})

@@ -241,6 +241,11 @@ message_size_limit = 10485760
 virtual_mailbox_domains = $MAIL_DOMAIN
 virtual_mailbox_maps = texthash:$POSTFIX_CONF_DIR/mailboxes
 virtual_transport = lmtp:unix:$WBI/sock/lmtp
+# One delivery at a time, in queue order: two messages sent in one session
+# then reach the mailbox in the order they were sent, as with wirebook's
+# embedded servers, and transcripts stay reproducible.
+lmtp_destination_concurrency_limit = 1
+virtual_destination_concurrency_limit = 1
 local_transport = error:this lab delivers only to $MAIL_DOMAIN
 default_transport = error:this lab delivers only to $MAIL_DOMAIN
 relay_transport = error:this lab delivers only to $MAIL_DOMAIN

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -77,7 +78,7 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	opts := extra
 	opts.Registry, opts.Embedded, opts.Jobs, opts.Servers, opts.LookupEnv = registry(), provider, c.jobs, servers, env.lookupEnv
 	if e, ok := cfg.Env(envName); ok {
-		opts.TranscriptDir = e.Transcripts
+		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
 		if e.Reset != "" {
 			opts.Jobs = 1 // the reset empties mailboxes that every lab shares
 			opts.BeforeLab = resetCommand(e.Reset, filepath.Dir(cfg.Path))

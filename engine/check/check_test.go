@@ -163,6 +163,8 @@ func TestMasks(t *testing.T) {
 		{"pop3", "+OK Dovecot ready. <1896.697@mail>", "+OK Dovecot ready. <22.33@mail>", true},
 		{"smtp", "220 mail ESMTP Postfix 3.7.11", "220 mail ESMTP Postfix 3.8.1", true},
 		{"imap", "* OK [UIDNEXT 3] Predicted", "* OK [UIDNEXT 4] Predicted", false},
+		{"pop3", "\tby mail.example.com (Postfix) with ESMTPSA id 2C2C0988048", "\tby mail.example.com (Postfix) with ESMTPSA id 1B18398830F", true},
+		{"pop3", "\tid cNP4CaRKB2vlMgAAg+zDdQ", "\tid sCoZEbFKB2vlMgAAg+zDdQ", true},
 		{"pop3", "\tfor <alice@example.com>; Wed, 25 Nov 2026 20:55:00 +0000 (UTC)", "\tfor <alice@example.com>; Thu, 3 Dec 2026 08:01:02 +0000 (UTC)", true},
 		{"pop3", "\tfor <alice@example.com>; Wed, 25 Nov 2026 20:55:00 +0000 (UTC)", "\tfor <bob@example.com>; Thu, 3 Dec 2026 08:01:02 +0000 (UTC)", false},
 	}

@@ -26,7 +26,9 @@ var (
 	mailMasks = []Mask{
 		mask("message-id", `^(Message-I[Dd]: ).*$`, "$1<message-id>"),
 		mask("mail-date", `^(Date: ).*$`, "$1<date>"),
-		mask("queue-id", `(queued as|with E?SMTP id|with LMTP id) [0-9A-Za-z]+`, "$1 <id>"),
+		mask("queue-id", `(queued as|with E?SMTPS?A? id|with LMTP id) [0-9A-Za-z]+`, "$1 <id>"),
+		// Dovecot LMTP folds its Received header as "\tid <session id>".
+		mask("received-id", `^(\s+id) [A-Za-z0-9+/]{8,}$`, "$1 <id>"),
 		mask("apop-stamp", `<[0-9.]+@[^>]+>`, "<apop>"),
 		mask("uidvalidity", `(UIDVALIDITY) \d+`, "$1 <n>"),
 		mask("dovecot-timing", ` \(\d+\.\d+ \+ \d+\.\d+(?: \+ \d+\.\d+)? secs\)`, " (<timing>)"),
