@@ -53,5 +53,6 @@ interop: build
 	@bash -c 'trap "bash interop/down.sh" EXIT; \
 		bash interop/up.sh || exit 1; \
 		WIREBOOK_REAL_PASSWORD=alice-pw ./$(BIN) check --env real --jobs 1 $(LABS); status=$$?; \
+		bash interop/wrong-password.sh || status=1; \
 		$(GO) run ./interop/fidelity || status=1; \
 		exit $$status'

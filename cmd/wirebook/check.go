@@ -105,7 +105,7 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 	switch s.Status {
 	case engine.StatusMismatch:
 		line = s.Comparison.FirstDifferenceLine()
-		fmt.Fprintf(w, "%s:%d: %s block %d differs from the server\n", path, line, s.Block.Proto, s.Block.Index+1)
+		fmt.Fprintf(w, "%s:%d: %s block %d differs from %s\n", path, line, s.Block.Proto, s.Block.Index+1, serverName(s))
 		for _, d := range s.Comparison.Differences() {
 			fmt.Fprintf(w, "  %s\n", highlight.Neutralise(d))
 		}
@@ -113,7 +113,7 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 	case engine.StatusCaptured:
 		fmt.Fprintf(w, "%s:%d: %s block %d has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
 	default:
-		fmt.Fprintf(w, "%s:%d: %s block %d failed: %s\n", path, line, s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
+		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, line, s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
 	}
 }
 
@@ -126,6 +126,18 @@ func neutraliseLines(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// serverName names the server a session ran against, for reports.
+func serverName(s *engine.SessionResult) string {
+	name := "server " + s.Server
+	if s.Embedded {
+		name = "the embedded lab server"
+	}
+	if s.Software != "" {
+		name += " (" + highlight.Neutralise(s.Software) + ")"
+	}
+	return name
 }
 
 func indent(s string) string {
