@@ -66,7 +66,15 @@ type ProgressEvent struct {
 
 // EmbeddedProvider starts wirebook's embedded lab servers.
 type EmbeddedProvider interface {
-	Start(fixtures []Fixture) (EmbeddedSet, error)
+	Start(setup Setup) (EmbeddedSet, error)
+}
+
+// Setup is what a lab asks of its embedded servers.
+type Setup struct {
+	Fixtures []Fixture
+	// WebRoot is a directory of static files for the embedded web server
+	// (the lab's web_root); "" for its built-in teaching site.
+	WebRoot string
 }
 
 // Fixture is a message (or an empty folder when Data is nil) put in the

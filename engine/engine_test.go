@@ -34,7 +34,7 @@ type smtpSet struct {
 	bundle *labtls.Bundle
 }
 
-func (p *smtpProvider) Start(fx []Fixture) (EmbeddedSet, error) {
+func (p *smtpProvider) Start(Setup) (EmbeddedSet, error) {
 	p.starts.Add(1)
 	store := mailstore.New(mailstore.Config{Clock: mailstore.NewStepClock()})
 	srv := smtpd.New(smtpd.Config{Hostname: p.hostname, Store: store, TLS: p.bundle.ServerConfig(), AllowInsecureAuth: true})
@@ -356,8 +356,8 @@ func TestFixturesAreLoadedBesideTheLab(t *testing.T) {
 
 type fixtureSpy struct{ got *[]Fixture }
 
-func (f fixtureSpy) Start(fx []Fixture) (EmbeddedSet, error) {
-	*f.got = fx
+func (f fixtureSpy) Start(setup Setup) (EmbeddedSet, error) {
+	*f.got = setup.Fixtures
 	return nil, errors.New("spy: no servers")
 }
 

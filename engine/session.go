@@ -74,7 +74,14 @@ func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		set, err := e.opts.Embedded.Start(fx)
+		setup := Setup{Fixtures: fx}
+		if root := l.Front.WebRoot; root != "" {
+			setup.WebRoot = filepath.Join(filepath.Dir(l.Path), filepath.FromSlash(root))
+			if st, err := os.Stat(setup.WebRoot); err != nil || !st.IsDir() {
+				return nil, &lab.Error{File: l.Path, Msg: fmt.Sprintf("web_root %q is not a directory beside the lab", root)}
+			}
+		}
+		set, err := e.opts.Embedded.Start(setup)
 		if err != nil {
 			return nil, &lab.Error{File: l.Path, Msg: fmt.Sprintf("starting the embedded lab servers: %v", err)}
 		}

@@ -37,13 +37,16 @@ func (p *embeddedProvider) tlsBundle() (*labtls.Bundle, error) {
 	return p.bundle, p.err
 }
 
-func (p *embeddedProvider) Start(fixtures []engine.Fixture) (engine.EmbeddedSet, error) {
+func (p *embeddedProvider) Start(setup engine.Setup) (engine.EmbeddedSet, error) {
 	b, err := p.tlsBundle()
 	if err != nil {
 		return nil, err
 	}
 	cfg := labserver.Config{TLS: b}
-	for _, f := range fixtures {
+	if setup.WebRoot != "" {
+		cfg.WebRoot = os.DirFS(setup.WebRoot)
+	}
+	for _, f := range setup.Fixtures {
 		cfg.Fixtures = append(cfg.Fixtures, labserver.Fixture{User: f.User, Mailbox: f.Mailbox, Flags: f.Flags, Data: f.Data})
 	}
 	set, err := labserver.Start(cfg)

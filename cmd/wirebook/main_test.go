@@ -363,3 +363,21 @@ func TestRunCompareAndStep(t *testing.T) {
 		t.Errorf("run --step: exit %d\nstdout:\n%s\nstderr:\n%s", status, out, stderr)
 	}
 }
+
+func TestLabWebRootAndFixtures(t *testing.T) {
+	dir := inTempCourse(t, map[string]string{
+		"web.md":         "---\nweb_root: site\nfixtures:\n  - user: alice\n    file: hello.eml\n---\n```http\nC: GET /notes.txt HTTP/1.1\nC: Host: www.example.com\nC: Connection: close\nC:\n```\n\n```pop3\nC: USER alice\nC: PASS ${password}\nC: RETR 1\nC: QUIT\n```\n",
+		"site/notes.txt": "lab-specific notes\n",
+		"hello.eml":      "Subject: seeded message\n\nfrom a fixture\n",
+	})
+	_ = dir
+	status, out, stderr := runCLI(t, map[string]string{"NO_COLOR": "1"}, "", "run", "labs/web.md")
+	if status != exitOK {
+		t.Fatalf("run: %d %s", status, stderr)
+	}
+	for _, want := range []string{"S: lab-specific notes", "S: Subject: seeded message", "S: from a fixture"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -66,7 +66,8 @@ type FrontMatter struct {
 	Servers  map[string]ServerEntry `yaml:"servers"`
 	Fixtures []Fixture              `yaml:"fixtures"`
 	Vars     map[string]string      `yaml:"vars"`
-	Masks    []string               `yaml:"masks"` // optional masks to switch on, e.g. uidnext
+	Masks    []string               `yaml:"masks"`    // optional masks to switch on, e.g. uidnext
+	WebRoot  string                 `yaml:"web_root"` // static files for the embedded web server, beside the lab
 }
 
 // Fixture seeds a mailbox of the embedded store before the lab runs.
