@@ -12,12 +12,11 @@ package smtpd
 
 import (
 	"crypto/tls"
-	"errors"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
@@ -61,11 +60,7 @@ const (
 type Server struct {
 	cfg Config
 
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	sessions  sync.WaitGroup
+	conns serverkit.Tracker
 
 	lastQueueID atomic.Uint64
 }
@@ -97,98 +92,23 @@ func New(cfg Config) *Server {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg}
+	s.conns.MaxConns = cfg.MaxConnections
+	// The refusal goes through a session so it gets the usual deadline
+	// and reply framing.
+	s.conns.Refuse = func(c net.Conn) { newSession(s, c).run(true) }
+	return s
 }
 
 // Serve accepts connections on l until Close, and returns nil then. A
 // listener from tls.NewListener gives implicit TLS (smtps).
 func (s *Server) Serve(l net.Listener) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return nil
-	}
-	s.listeners[l] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
-	}()
-
-	var backoff time.Duration
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if s.isClosed() {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Out of file descriptors and the like: wait, don't spin.
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			return err
-		}
-		backoff = 0
-		active, ok := s.track(c)
-		if !ok {
-			c.Close()
-			return nil
-		}
-		go func() {
-			defer s.sessions.Done()
-			defer s.untrack(c)
-			newSession(s, c).run(active > s.cfg.MaxConnections)
-		}()
-	}
-}
-
-// track registers a new connection and returns how many are open with it;
-// ok is false once the server is closed.
-func (s *Server) track(c net.Conn) (active int, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, false
-	}
-	s.conns[c] = struct{}{}
-	s.sessions.Add(1)
-	return len(s.conns), true
-}
-
-func (s *Server) untrack(c net.Conn) {
-	c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-func (s *Server) isClosed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
+	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).run(false) })
 }
 
 // Close stops every listener and session and waits for the sessions to end.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	var errs []error
-	for l := range s.listeners {
-		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.sessions.Wait()
-	return errors.Join(errs...)
+	return s.conns.Close()
 }
 
 // nextQueueID returns a queue id that looks like one but is sequential, so
