@@ -10,9 +10,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"sync"
 	"time"
 
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
@@ -37,11 +37,7 @@ type Config struct {
 type Server struct {
 	cfg Config
 
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	conns serverkit.Tracker
 }
 
 // New returns a server; zero Config fields get their defaults.
@@ -61,7 +57,10 @@ func New(cfg Config) *Server {
 	if cfg.MaxAuthFails <= 0 {
 		cfg.MaxAuthFails = 10
 	}
-	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg}
+	s.conns.MaxConns = cfg.MaxConnections
+	s.conns.Refuse = serverkit.RefuseWith("-ERR [SYS/TEMP] Too many connections, try again later.\r\n")
+	return s
 }
 
 // Serve accepts connections on l until Close; it returns nil after Close.
@@ -71,89 +70,14 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.cfg.Store == nil {
 		return errors.New("pop3d: Config.Store is required")
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.Close()
-		return nil
-	}
-	s.listeners[l] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.listeners, l)
-		s.mu.Unlock()
-	}()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed {
-				return nil
-			}
-			return err
-		}
-		if !s.track(c) {
-			continue
-		}
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(c)
-			newSession(s, c).serve()
-		}()
-	}
-}
-
-// track registers c and reserves a goroutine for it; a connection over the
-// limit, or arriving during Close, is turned away at once.
-func (s *Server) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		c.Close()
-		return false
-	}
-	if len(s.conns) >= s.cfg.MaxConnections {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, _ = c.Write([]byte("-ERR [SYS/TEMP] Too many connections, try again later.\r\n"))
-			c.Close()
-		}()
-		return false
-	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Server) untrack(c net.Conn) {
-	c.Close()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
+	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).serve() })
 }
 
 // Close stops every listener and session and waits for their goroutines.
 // Sessions are cut without entering the UPDATE state, so nothing marked
 // for deletion is removed, as RFC 1939 requires for a lost connection.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return nil
+	return s.conns.Close()
 }
 
 func (s *Server) insecureAuthAllowed() bool {
