@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
@@ -45,11 +45,7 @@ type Config struct {
 type Server struct {
 	cfg Config
 
-	mu        sync.Mutex
-	closed    bool
-	listeners map[net.Listener]struct{}
-	conns     map[net.Conn]struct{}
-	wg        sync.WaitGroup
+	conns serverkit.Tracker
 }
 
 // New returns a server; zero Config fields get their defaults.
@@ -75,7 +71,10 @@ func New(cfg Config) *Server {
 	if cfg.MaxMailboxMessages <= 0 {
 		cfg.MaxMailboxMessages = 10000
 	}
-	return &Server{cfg: cfg, listeners: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg}
+	s.conns.MaxConns = cfg.MaxConnections
+	s.conns.Refuse = serverkit.RefuseWith("* BYE Too many connections, try again later.\r\n")
+	return s
 }
 
 // Serve accepts connections on l until Close; it returns nil after Close.
@@ -85,80 +84,24 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.cfg.Store == nil {
 		return errors.New("imapd: Config.Store is required")
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.listeners[l] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
+	return s.conns.Serve(l, s.serveConn)
+}
 
-	for {
-		conn, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			delete(s.listeners, l)
-			s.mu.Unlock()
-			if closed {
-				return nil
-			}
-			return err
+func (s *Server) serveConn(conn net.Conn) {
+	defer func() {
+		// A bug in one session must not take down every lab
+		// server in the process; the client sees a goodbye.
+		if r := recover(); r != nil {
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			fmt.Fprintf(conn, "* BYE Internal server error: %v\r\n", r)
 		}
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			conn.Close()
-			return nil
-		}
-		full := len(s.conns) >= s.cfg.MaxConnections
-		if !full {
-			s.conns[conn] = struct{}{}
-		}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			if full {
-				conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-				conn.Write([]byte("* BYE Too many connections, try again later.\r\n"))
-				conn.Close()
-				return
-			}
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, conn)
-				s.mu.Unlock()
-				conn.Close()
-			}()
-			defer func() {
-				// A bug in one session must not take down every lab
-				// server in the process; the client sees a goodbye.
-				if r := recover(); r != nil {
-					conn.SetWriteDeadline(time.Now().Add(time.Second))
-					fmt.Fprintf(conn, "* BYE Internal server error: %v\r\n", r)
-				}
-			}()
-			newSession(s, conn).serve()
-		}()
-	}
+	}()
+	newSession(s, conn).serve()
 }
 
 // Close stops every listener and session and waits for their goroutines.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	for l := range s.listeners {
-		l.Close()
-	}
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	return nil
+	return s.conns.Close()
 }
 
 // insecureAuthAllowed reports whether LOGIN works without TLS.
