@@ -1,88 +1,32 @@
 package imap
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/protocols/internal/fakeserver"
 )
 
-// step is one move of a scripted fake server.
-type step struct {
-	send   string      // bytes to write, as they are
-	expect string      // a line the client must send next (without CRLF)
-	close  bool        // hang up
-	tls    *tls.Config // start TLS as the server
-}
+// Short names for the fake server's script steps, to keep tables readable.
+type step = fakeserver.Step
 
-func say(s string) step           { return step{send: s} }
-func hear(line string) step       { return step{expect: line} }
-func hangUp() step                { return step{close: true} }
-func serveTLS(c *tls.Config) step { return step{tls: c} }
+var (
+	say      = fakeserver.Say
+	hear     = fakeserver.Hear
+	hangUp   = fakeserver.HangUp
+	serveTLS = fakeserver.StartTLS
+)
 
-// fakeServer listens on 127.0.0.1:0 and plays steps to the first client.
-// Consecutive sends are separate writes with a pause between, so the client
-// sees them in separate reads.
-func fakeServer(t *testing.T, steps ...step) string {
+// fakeServer plays steps to the first client on 127.0.0.1 and returns the
+// address to dial.
+func fakeServer(t *testing.T, steps ...fakeserver.Step) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { l.Close(); <-done })
-	go func() {
-		defer close(done)
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		var c net.Conn = conn
-		r := bufio.NewReader(c)
-		for i, s := range steps {
-			switch {
-			case s.close:
-				return
-			case s.tls != nil:
-				tc := tls.Server(c, s.tls)
-				if err := tc.Handshake(); err != nil {
-					t.Errorf("fake server: TLS handshake: %v", err)
-					return
-				}
-				c, r = tc, bufio.NewReader(tc)
-			case s.send != "":
-				if i > 0 && steps[i-1].send != "" {
-					time.Sleep(5 * time.Millisecond)
-				}
-				if _, err := io.WriteString(c, s.send); err != nil {
-					t.Errorf("fake server: write: %v", err)
-					return
-				}
-			default:
-				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-				got, err := r.ReadString('\n')
-				if err != nil {
-					t.Errorf("fake server: waiting for %q: %v", s.expect, err)
-					return
-				}
-				if want := s.expect + "\r\n"; got != want {
-					t.Errorf("fake server: client sent %q, want %q", got, want)
-					return
-				}
-			}
-		}
-		// Stay until the client hangs up, as a real server would.
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, _ = io.Copy(io.Discard, r)
-	}()
-	return l.Addr().String()
+	return fakeserver.Play(t, steps...).Addr
 }
 
 // script builds client lines; a "C+ " prefix marks a pipelined line.
