@@ -1,7 +1,6 @@
 package pop3
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/protocols/internal/fakeserver"
 	"github.com/wirebook/wirebook/protocols/labtls"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 	"github.com/wirebook/wirebook/protocols/pop3/pop3d"
@@ -228,43 +228,16 @@ type act struct {
 // fakeServer plays acts to one client, then closes the connection.
 func fakeServer(t *testing.T, acts []act) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var steps []fakeserver.Step
+	for _, a := range acts {
+		if a.expect != "" {
+			steps = append(steps, fakeserver.Hear(a.expect))
+		}
+		for _, chunk := range a.write {
+			steps = append(steps, fakeserver.Say(chunk))
+		}
 	}
-	done := make(chan struct{})
-	t.Cleanup(func() { l.Close(); <-done })
-	go func() {
-		defer close(done)
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		r := bufio.NewReader(c)
-		for _, a := range acts {
-			if a.expect != "" {
-				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-				line, err := r.ReadString('\n')
-				if err != nil {
-					t.Errorf("fake server waiting for %q: %v", a.expect, err)
-					return
-				}
-				if got := strings.TrimSuffix(line, "\r\n"); got != a.expect {
-					t.Errorf("fake server got %q, want %q", got, a.expect)
-				}
-			}
-			for i, chunk := range a.write {
-				if i > 0 {
-					time.Sleep(5 * time.Millisecond)
-				}
-				if _, err := c.Write([]byte(chunk)); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	return l.Addr().String()
+	return fakeserver.Play(t, append(steps, fakeserver.HangUp())...).Addr
 }
 
 func TestFraming(t *testing.T) {
