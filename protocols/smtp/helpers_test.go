@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/protocols/internal/fakeserver"
 	"github.com/wirebook/wirebook/protocols/smtp"
 )
 
@@ -75,35 +76,9 @@ func checkTranscript(t *testing.T, w *protocols.Wire, want []string) {
 // fakeServer accepts one connection on 127.0.0.1 and hands it to serve.
 func fakeServer(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-		serve(c, bufio.NewReader(c))
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-	})
-	return l.Addr().String()
+	return fakeserver.Accept(t, serve).Addr
 }
 
-// writeSplit writes the chunks one by one with a pause between them, so
-// the client sees them in separate reads.
-func writeSplit(c net.Conn, chunks ...string) {
-	for _, ch := range chunks {
-		if _, err := c.Write([]byte(ch)); err != nil {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// writeSplit writes the chunks with a pause between them, so the client
+// sees them in separate reads.
+var writeSplit = fakeserver.WriteSplit
