@@ -87,6 +87,23 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	return engine.New(opts), nil
 }
 
+// open finds the labs under paths (default: labs) and builds the engine;
+// it reports a problem as "wirebook CMD: ..." and returns ok false.
+func (c *commonFlags) open(env *cliEnv, cmd string, paths []string, extra engine.Options) (eng *engine.Engine, dirs, files []string, ok bool) {
+	if len(paths) == 0 {
+		paths = []string{"labs"}
+	}
+	files, err := engine.FindLabs(paths)
+	if err == nil {
+		eng, err = c.engine(env, newEmbeddedProvider(), extra, paths...)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "wirebook %s: %v\n", cmd, err)
+		return nil, nil, nil, false
+	}
+	return eng, paths, files, true
+}
+
 // resetCommand runs an environment's reset command before each lab.
 func resetCommand(command, dir string) func(string) error {
 	return func(string) error {
@@ -111,22 +128,12 @@ func cmdBuild(env *cliEnv, args []string) int {
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{"labs"}
-	}
 	extra := engine.Options{Refresh: *refresh, Offline: *offline}
 	if !*noCache {
 		extra.Cache = &engine.Cache{Dir: cacheDir}
 	}
-	eng, err := common.engine(env, newEmbeddedProvider(), extra, paths...)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook build:", err)
-		return exitUsage
-	}
-	files, err := engine.FindLabs(paths)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook build:", err)
+	eng, paths, files, ok := common.open(env, "build", fs.Args(), extra)
+	if !ok {
 		return exitUsage
 	}
 	results, err := buildSite(env, eng, files, paths, *out, *title, false)

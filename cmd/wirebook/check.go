@@ -27,19 +27,9 @@ func cmdCheck(env *cliEnv, args []string) int {
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{"labs"}
-	}
-	files, err := engine.FindLabs(paths)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook check:", err)
-		return exitUsage
-	}
 	// check always asks the servers; it refreshes the cache as it goes.
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true}, paths...)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook check:", err)
+	eng, _, files, ok := common.open(env, "check", fs.Args(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true})
+	if !ok {
 		return exitUsage
 	}
 	if *explain {
@@ -247,18 +237,8 @@ func cmdUpdate(env *cliEnv, args []string) int {
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	paths := fs.Args()
-	if len(paths) == 0 {
-		paths = []string{"labs"}
-	}
-	files, err := engine.FindLabs(paths)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook update:", err)
-		return exitUsage
-	}
-	eng, err := common.engine(env, newEmbeddedProvider(), engine.Options{}, paths...)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook update:", err)
+	eng, _, files, ok := common.open(env, "update", fs.Args(), engine.Options{})
+	if !ok {
 		return exitUsage
 	}
 	return updateLabs(env, eng, files, opts)
