@@ -23,11 +23,11 @@ import (
 
 // Session statuses shown in badges.
 const (
-	StatusCaptured = "captured" // ran; nothing written in the lab to compare
-	StatusVerified = "verified" // ran and matched the lab
-	StatusMismatch = "mismatch" // ran and differs from the lab
-	StatusFailed   = "failed"   // could not run to the end
-	StatusOffline  = "offline"  // not run: the lab's own S: lines shown
+	StatusCaptured = engine.StatusCaptured // ran; nothing written in the lab to compare
+	StatusVerified = engine.StatusVerified // ran and matched the lab
+	StatusMismatch = engine.StatusMismatch // ran and differs from the lab
+	StatusFailed   = engine.StatusFailed   // could not run to the end
+	StatusOffline  = engine.StatusOffline  // not run: the lab's own S: lines shown
 )
 
 // SessionView is everything a page shows about one session block.
