@@ -222,3 +222,55 @@ func TestEscape(t *testing.T) {
 		t.Errorf("Escape = %q", got)
 	}
 }
+
+// FuzzUpdateIsStable: a block compared with exactly what it says must match,
+// and rewriting it must not change a byte of the file.
+func FuzzUpdateIsStable(f *testing.F) {
+	f.Add(smtpLab)
+	f.Add("```smtp\nS: 220 hi\nC: EHLO x\nS: 250 ok\n\nN: closed\n```\n")
+	f.Add("> ```smtp\r\n> C: QUIT\r\n> S: 221 bye")
+	f.Fuzz(func(t *testing.T, src string) {
+		l, err := lab.Parse("f.md", []byte(src), func(p string) bool { return p == "smtp" })
+		if err != nil {
+			return
+		}
+		var comps []*Comparison
+		for _, b := range l.Blocks {
+			var events []protocols.Event
+			for _, ln := range b.Lines {
+				switch ln.Kind {
+				case lab.Client, lab.Pipelined:
+					events = append(events, protocols.Event{Kind: protocols.Client, Text: ln.Text, Source: ln.Num})
+				case lab.Server:
+					events = append(events, protocols.Event{Kind: protocols.Server, Text: ln.Text})
+				case lab.Note:
+					events = append(events, protocols.Event{Kind: protocols.Note, Text: ln.Text})
+				}
+			}
+			c, err := Compare(b, events, MasksFor("smtp", nil), nil)
+			if err != nil {
+				return // a bad (re) line: a lab error, not a crash
+			}
+			if hasPatterns(b) {
+				continue
+			}
+			if !c.Match {
+				t.Fatalf("a block does not match its own lines: %v", c.Differences())
+			}
+			comps = append(comps, c)
+		}
+		if got := string(Rewrite(l.Source, comps)); got != src {
+			t.Fatalf("rewrite changed bytes:\n%q\n->\n%q", src, got)
+		}
+	})
+}
+
+// hasPatterns reports lines whose text is a pattern, not a literal.
+func hasPatterns(b *lab.Block) bool {
+	for _, ln := range b.Lines {
+		if (ln.Kind == lab.Server || ln.Kind == lab.Note) && (strings.Contains(ln.Text, "...") || strings.Contains(ln.Text, "${") || strings.HasSuffix(ln.Text, " (re)")) {
+			return true
+		}
+	}
+	return false
+}

@@ -51,6 +51,10 @@ func CompilePattern(kind byte, text string, line int, captured map[string]string
 		}
 		return p, nil
 	}
+	// Server text is compared in its written form, control characters as
+	// \xNN; a raw one typed in a lab means the same.
+	p.Text = Escape(text)
+	text = p.Text
 	if !strings.Contains(text, "...") && !strings.Contains(text, "${") {
 		return p, nil
 	}
