@@ -63,3 +63,23 @@ func TestRedactorFindsBase64AtEveryAlignment(t *testing.T) {
 		t.Errorf("Redact changed innocent text: %q", got)
 	}
 }
+
+// FuzzExpand: any client line either fails to expand or expands without
+// showing the secret, in clear or in base64.
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{"PASS ${ALICE_PASSWORD}", "AUTH PLAIN ${base64:\\0${user}\\0${ALICE_PASSWORD}}", "$${x}", "${base64:${base64:${ALICE_PASSWORD}}}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		_, display, err := testScope().Expand(in)
+		if err != nil {
+			return
+		}
+		if strings.Contains(in, "s3cret-pw") {
+			return // the author typed it in clear; nothing to hide
+		}
+		if strings.Contains(display, "s3cret-pw") || strings.Contains(display, "czNjcmV0LXB3") {
+			t.Fatalf("Expand(%q) shows the secret: %q", in, display)
+		}
+	})
+}
