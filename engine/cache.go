@@ -183,13 +183,16 @@ func (e *Engine) Explain(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.opts.TranscriptDir != "" {
+		l = e.environmentLab(l)
+	}
 	keys, err := e.labKeys(l)
 	if err != nil {
 		return nil, err
 	}
 	var f *cacheFile
 	if e.opts.Cache != nil {
-		f = e.opts.Cache.load(path)
+		f = e.opts.Cache.load(l.Path)
 	}
 	reasons := staleReasons(keys, f)
 	out := make([]string, len(l.Blocks))

@@ -277,7 +277,8 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 		return res
 	}
 	if e.opts.Cache != nil && !e.opts.Refresh {
-		if f := e.opts.Cache.load(path); f != nil && allFresh(staleReasons(keys, f)) {
+		// The cache file follows l.Path: an environment's copy has its own.
+		if f := e.opts.Cache.load(l.Path); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
 			return res
 		}
@@ -318,7 +319,7 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 			}
 			f.Blocks = append(f.Blocks, cb)
 		}
-		if err := e.opts.Cache.store(path, f); err != nil {
+		if err := e.opts.Cache.store(l.Path, f); err != nil {
 			res.Err = fmt.Errorf("%s: writing the transcript cache: %w", path, err)
 		}
 	}
