@@ -455,10 +455,3 @@ func positioned(l *lab.Lab, line int, err error) error {
 	}
 	return &lab.Error{File: l.Path, Line: line, Msg: err.Error()}
 }
-
-func describe(err error) string {
-	if err == nil {
-		return ""
-	}
-	return fmt.Sprint(err)
-}

@@ -28,9 +28,8 @@ func fakeServer(t *testing.T, steps ...fakeserver.Step) string {
 
 // Transcript helpers shared with the other client tests.
 var (
-	script     = sessiontest.Script
-	transcript = sessiontest.Transcript
-	diffLines  = sessiontest.DiffLines
+	script    = sessiontest.Script
+	diffLines = sessiontest.DiffLines
 )
 
 // run dials addr and plays s with Protocol, returning the transcript. With

@@ -1,13 +1,9 @@
 package http
 
 import (
-	"context"
-	"io"
-	"net"
 	"testing"
-	"time"
 
-	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/protocols/internal/sessiontest"
 )
 
 // FuzzResponses feeds arbitrary server bytes to a session of several
@@ -28,32 +24,11 @@ func FuzzResponses(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		client, server := net.Pipe()
-		go func() {
-			go func() { _, _ = io.Copy(io.Discard, server) }() // net.Pipe is unbuffered
-			_, _ = server.Write(data)
-			server.Close()
-		}()
-		w := protocols.NewWire(client, nil, protocols.Limits{MaxBytes: 1 << 16, ReadTimeout: 2 * time.Second})
-		s := script(
+		sessiontest.FuzzRun(t, Protocol{}, script(
 			"GET / HTTP/1.1", "Host: x", "",
 			"HEAD / HTTP/1.1", "Host: x", "",
 			"GET /a HTTP/1.1", "", "C+ POST /b HTTP/1.1", "Expect: 100-continue", "Content-Length: 2", "", "hi",
 			"GET /c HTTP/1.1", "",
-		)
-		err := Protocol{}.Run(context.Background(), &protocols.Session{Wire: w, Script: s})
-		w.Close()
-		read := 0
-		for _, e := range w.Events() {
-			if e.Kind == protocols.Server {
-				read += len(e.Text)
-			}
-		}
-		if read > len(data) {
-			t.Errorf("recorded %d server bytes, only %d were sent", read, len(data))
-		}
-		if err == nil && s.More() {
-			t.Errorf("Run returned nil with %d script lines unsent", len(s.Remaining()))
-		}
+		), data)
 	})
 }

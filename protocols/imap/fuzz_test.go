@@ -1,13 +1,9 @@
 package imap
 
 import (
-	"context"
-	"io"
-	"net"
 	"testing"
-	"time"
 
-	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/protocols/internal/sessiontest"
 )
 
 // FuzzResponses feeds arbitrary server bytes to a session with literals,
@@ -27,28 +23,6 @@ func FuzzResponses(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		client, server := net.Pipe()
-		go func() {
-			// net.Pipe is unbuffered: drain what the client sends.
-			go func() { _, _ = io.Copy(io.Discard, server) }()
-			_, _ = server.Write(data)
-			server.Close()
-		}()
-		w := protocols.NewWire(client, nil, protocols.Limits{MaxBytes: 1 << 16, ReadTimeout: 2 * time.Second})
-		s := script("a1 APPEND INBOX {3}", "abc", "a2 FETCH 1 BODY[]", "C+ a3 NOOP", "a4 IDLE", "DONE", "a5 LOGOUT")
-		err := Protocol{}.Run(context.Background(), &protocols.Session{Wire: w, Script: s})
-		w.Close()
-		var read int
-		for _, e := range w.Events() {
-			if e.Kind == protocols.Server {
-				read += len(e.Text)
-			}
-		}
-		if read > len(data) {
-			t.Errorf("recorded %d server bytes, only %d were sent", read, len(data))
-		}
-		if err == nil && s.More() {
-			t.Errorf("Run returned nil with %d script lines unsent", len(s.Remaining()))
-		}
+		sessiontest.FuzzRun(t, Protocol{}, script("a1 APPEND INBOX {3}", "abc", "a2 FETCH 1 BODY[]", "C+ a3 NOOP", "a4 IDLE", "DONE", "a5 LOGOUT"), data)
 	})
 }

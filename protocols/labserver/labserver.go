@@ -136,12 +136,6 @@ func fixtureUser(store *mailstore.Store, name string) (string, bool) {
 	return store.LocalUser(name + "@" + store.Domain())
 }
 
-// server is what the mail servers have in common.
-type server interface {
-	Serve(net.Listener) error
-	Close() error
-}
-
 func (s *Set) startAll(cfg Config) error {
 	tlsCfg := s.bundle.ServerConfig()
 	// The defaults mirror the reference lab: Postfix allows AUTH only under

@@ -6,6 +6,7 @@ package sessiontest
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -73,5 +74,33 @@ func DiffLines(t testing.TB, got, want []string) {
 	t.Helper()
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("transcript:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// FuzzRun plays s with p against a server that sends data and hangs up, and
+// fails t if the client records more server bytes than were sent, or claims
+// success without playing the whole script. Panics and hangs fail the fuzz
+// run by themselves.
+func FuzzRun(t *testing.T, p protocols.Protocol, s *protocols.Script, data []byte) {
+	client, server := net.Pipe()
+	go func() {
+		go func() { _, _ = io.Copy(io.Discard, server) }() // net.Pipe is unbuffered
+		_, _ = server.Write(data)
+		server.Close()
+	}()
+	w := protocols.NewWire(client, nil, protocols.Limits{MaxBytes: 1 << 16, ReadTimeout: 2 * time.Second})
+	err := p.Run(context.Background(), &protocols.Session{Wire: w, Script: s})
+	w.Close()
+	read := 0
+	for _, e := range w.Events() {
+		if e.Kind == protocols.Server {
+			read += len(e.Text)
+		}
+	}
+	if read > len(data) {
+		t.Errorf("recorded %d server bytes, only %d were sent", read, len(data))
+	}
+	if err == nil && s.More() {
+		t.Errorf("Run returned nil with %d script lines unsent", len(s.Remaining()))
 	}
 }
