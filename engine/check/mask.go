@@ -32,8 +32,11 @@ var (
 		mask("apop-stamp", `<[0-9.]+@[^>]+>`, "<apop>"),
 		mask("uidvalidity", `(UIDVALIDITY) \d+`, "$1 <n>"),
 		mask("dovecot-timing", ` \(\d+\.\d+ \+ \d+\.\d+(?: \+ \d+\.\d+)? secs\)`, " (<timing>)"),
-		mask("rfc5322-date", `(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (?:[+-]\d{4}|GMT|UTC)(?: \([A-Za-z]+\))?`, "<date>"),
-		mask("internaldate", `\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`, "<internaldate>"),
+		// RFC 5322 allows folding white space between the parts, and Postfix
+		// pads a one-digit day with a space (strftime %e): "Tue,  1 Dec".
+		mask("rfc5322-date", `(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),[ \t]+)?\d{1,2}[ \t]+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+\d{4}[ \t]+\d{2}:\d{2}(?::\d{2})?[ \t]+(?:[+-]\d{4}|GMT|UTC?)(?:[ \t]+\([A-Za-z]+\))?`, "<date>"),
+		// RFC 3501 date-day-fixed is (SP DIGIT) / 2DIGIT: " 1-Dec-2026".
+		mask("internaldate", `(?:\d{2}| \d|\d)-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`, "<internaldate>"),
 		mask("greeting-version", `^((?:220|\+OK|\* OK)\b.*?)`+versionNumber, "$1<version>"),
 	}
 	// OptionalMasks are switched on by a lab's "masks:" front matter.
