@@ -148,15 +148,6 @@ func (r *LabResult) Failed() bool {
 	return false
 }
 
-// Session statuses.
-const (
-	StatusCaptured = "captured" // ran; the lab has no S: lines to compare with
-	StatusVerified = "verified" // ran and matched the lab (or failed as the lab expects)
-	StatusMismatch = "mismatch" // ran and differs from the lab
-	StatusFailed   = "failed"   // did not run to the end, and the lab did not expect that
-	StatusOffline  = "offline"  // not run: the lab's own lines are shown
-)
-
 // SessionResult is the transcript of one block.
 type SessionResult struct {
 	Block      *lab.Block
@@ -165,7 +156,10 @@ type SessionResult struct {
 	Comparison *check.Comparison // nil when offline or not comparable
 	Cached     bool              // served from the transcript cache
 	// Reason explains a failed or mismatched status in one line.
-	Reason   string
+	Reason string
+	// Outcome says how an expect= block ended as its lab expects, e.g.
+	// "refused with 550, as the lab expects"; "" otherwise.
+	Outcome  string
 	Err      error  // connection refused, timeout, protocol error...
 	Server   string // the server's name as the lab calls it
 	Software string // what the server's greeting announces

@@ -50,13 +50,18 @@ func (v *verifier) verify(s *SessionResult) {
 		}
 	}
 	expect := b.Attrs["expect"]
-	if ok, why := expectationMet(expect, s); !ok {
+	outcome, ok, why := expectationMet(expect, s)
+	if !ok {
 		s.Status, s.Reason = StatusFailed, why
 		return
 	}
 	switch c := s.Comparison; {
 	case c == nil || !c.Written:
-		s.Status = StatusCaptured
+		// Even a met expect= is not a verification: nothing written was
+		// compared.
+		s.Status, s.Outcome = StatusCaptured, outcome
+	case c.Match && outcome != "":
+		s.Status, s.Outcome = StatusExpected, outcome
 	case c.Match:
 		s.Status = StatusVerified
 	default:
@@ -74,28 +79,31 @@ var replyCode = regexp.MustCompile(`^(?:HTTP/\d(?:\.\d)? )?(\d{3})\b`)
 
 // expectationMet checks the block's expect= attribute against what
 // happened: "ok" (default), "error", "refused", a reply class ("5xx"), a
-// reply code ("550"), or a POP3/IMAP verdict ("-ERR", "NO", "BAD").
-func expectationMet(expect string, s *SessionResult) (bool, string) {
+// reply code ("550"), or a POP3/IMAP verdict ("-ERR", "NO", "BAD"). For an
+// expected failure that happened, outcome says what happened, for the page
+// and reports; why says what did not happen otherwise.
+func expectationMet(expect string, s *SessionResult) (outcome string, ok bool, why string) {
+	const asExpected = ", as the lab expects"
 	switch expect {
 	case "", "ok":
 		if s.Err != nil {
-			return false, s.Err.Error()
+			return "", false, s.Err.Error()
 		}
-		return true, ""
+		return "", true, ""
 	case "error":
 		if s.Err == nil {
-			return false, "expected the session to end in an error, but it ran to the end"
+			return "", false, "expected the session to end in an error, but it ran to the end"
 		}
-		return true, ""
+		return "ended in an error (" + s.Err.Error() + ")" + asExpected, true, ""
 	case "refused":
 		var op *net.OpError
 		if s.Err != nil && (errors.As(s.Err, &op) || strings.Contains(s.Err.Error(), "connect:")) {
-			return true, ""
+			return "connection refused" + asExpected, true, ""
 		}
-		return false, "expected the connection to be refused"
+		return "", false, "expected the connection to be refused"
 	}
 	if s.Err != nil {
-		return false, s.Err.Error()
+		return "", false, s.Err.Error()
 	}
 	for _, ev := range s.Events {
 		if ev.Kind != protocols.Server {
@@ -104,19 +112,23 @@ func expectationMet(expect string, s *SessionResult) (bool, string) {
 		if m := replyCode.FindStringSubmatch(ev.Text); m != nil {
 			code := m[1]
 			if code == expect || (len(expect) == 3 && strings.HasSuffix(expect, "xx") && code[0] == expect[0]) {
-				return true, ""
+				verb := "answered "
+				if code[0] == '4' || code[0] == '5' {
+					verb = "refused with "
+				}
+				return verb + code + asExpected, true, ""
 			}
 		}
 		switch expect {
 		case "-ERR":
 			if strings.HasPrefix(ev.Text, "-ERR") {
-				return true, ""
+				return "refused with -ERR" + asExpected, true, ""
 			}
 		case "NO", "BAD":
 			if f := strings.Fields(ev.Text); len(f) > 1 && f[0] != "*" && f[1] == expect {
-				return true, ""
+				return "refused with " + expect + asExpected, true, ""
 			}
 		}
 	}
-	return false, fmt.Sprintf("expected a %s reply, but the server sent none", expect)
+	return "", false, fmt.Sprintf("expected a %s reply, but the server sent none", expect)
 }

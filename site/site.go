@@ -34,8 +34,8 @@ type SiteData struct {
 type LabSummary struct {
 	Title, Href, Summary string
 	Sessions             int
-	Verified             int
-	Failed               int
+	Passed               int    // verified, or failed the way the lab expects
+	Counts               string // e.g. "1 of 2 sessions passed: 1 verified, 1 captured (not verified)"
 	Status               string // "verified" | "failed" | "unverified"
 }
 
@@ -48,8 +48,8 @@ type PageData struct {
 	Prev, Next  *LabSummary // nil at the ends of the course
 	Status      string      // the lab's LabSummary.Status
 	Sessions    int
-	Verified    int
-	Failed      int
+	Passed      int
+	Counts      string // as LabSummary.Counts
 	Errors      []string // problems with the lab itself (parse errors), shown at the top
 	Generated   string   // footer text, as in SiteData
 	CSSHref     string

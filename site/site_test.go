@@ -11,8 +11,8 @@ import (
 
 func sampleLabs() []LabSummary {
 	return []LabSummary{
-		{Title: "SMTP by hand", Href: "smtp-by-hand.html", Summary: "Talk to a mail server.", Sessions: 3, Verified: 3, Status: "verified"},
-		{Title: "POP3", Href: "pop3.html", Sessions: 2, Verified: 1, Failed: 1, Status: "failed"},
+		{Title: "SMTP by hand", Href: "smtp-by-hand.html", Summary: "Talk to a mail server.", Sessions: 3, Passed: 3, Counts: "3 of 3 sessions passed: 3 verified", Status: "verified"},
+		{Title: "POP3", Href: "pop3.html", Sessions: 2, Passed: 1, Counts: "1 of 2 sessions passed: 1 verified, 1 failed", Status: "failed"},
 		{Title: "IMAP", Href: "imap.html", Status: "unverified"},
 	}
 }
@@ -65,8 +65,8 @@ func TestIndex(t *testing.T) {
 		`<span class="wb-status wb-status-verified">verified</span>`,
 		`<span class="wb-status wb-status-failed">failed</span>`,
 		`<span class="wb-status wb-status-unverified">not verified</span>`,
-		"3 of 3 sessions verified",
-		"1 of 2 sessions verified, 1 failed",
+		"3 of 3 sessions passed: 3 verified",
+		"1 of 2 sessions passed: 1 verified, 1 failed",
 		"Talk to a mail server.",
 	} {
 		if !strings.Contains(got, want) {
@@ -92,7 +92,7 @@ func TestLab(t *testing.T) {
 		Prev:        &labs[0],
 		Next:        &labs[2],
 		Status:      "failed",
-		Sessions:    2, Verified: 1, Failed: 1,
+		Sessions:    2, Passed: 1, Counts: "1 of 2 sessions passed: 1 verified, 1 failed",
 		Errors:     []string{"pop3.md:12: unknown protocol"},
 		CSSHref:    "assets/style.css",
 		JSHref:     "assets/wirebook.js",
@@ -183,7 +183,7 @@ func TestStylesheet(t *testing.T) {
 		"overflow-x: auto",
 		"a.wb-anchor",
 		".wb-copy[hidden] { display: none; }",
-		".wb-badge-verified", ".wb-badge-failed", ".wb-badge-offline", ".wb-badge-mismatch", ".wb-badge-captured",
+		".wb-badge-verified", ".wb-badge-failed", ".wb-badge-offline", ".wb-badge-mismatch", ".wb-badge-captured", ".wb-badge-expected",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("style.css lacks %q", want)

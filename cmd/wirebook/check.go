@@ -55,20 +55,18 @@ func cmdCheck(env *cliEnv, args []string) int {
 	results := eng.RunLabs(context.Background(), files)
 	progress.done()
 	status := exitOK
-	passed, failed := 0, 0
+	var tally engine.Tally
 	for _, r := range results {
+		tally.AddLab(r)
 		if r.Err != nil {
 			fmt.Fprintln(env.stderr, r.Err)
 			status = max(status, exitCodeFor(r.Err))
-			failed++
 			continue
 		}
 		for _, s := range r.Sessions {
 			if sessionPassed(s) {
-				passed++
 				continue
 			}
-			failed++
 			status = max(status, exitFailed)
 			if !*asJSON {
 				printFailure(env.stdout, r.Path, s)
@@ -84,11 +82,12 @@ func cmdCheck(env *cliEnv, args []string) int {
 	if *asJSON {
 		writeJSON(env.stdout, results)
 	}
-	fmt.Fprintf(env.stdout, "%d passed, %d failed\n", passed, failed)
+	fmt.Fprintln(env.stdout, tally.CheckLine())
 	return status
 }
 
-func sessionPassed(s *engine.SessionResult) bool { return s.Status == engine.StatusVerified }
+// sessionPassed: a captured block was not compared, so it never passes.
+func sessionPassed(s *engine.SessionResult) bool { return engine.Passed(s.Status) }
 
 func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 	line := s.Block.Line
@@ -101,7 +100,7 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 		}
 		fmt.Fprint(w, indent(s.Comparison.UnifiedDiff(path)))
 	case engine.StatusCaptured:
-		fmt.Fprintf(w, "%s:%d: %s block %d has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
+		fmt.Fprintf(w, "%s:%d: %s block %d captured, not verified: it has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
 	default:
 		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, line, s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
 	}
@@ -147,6 +146,7 @@ type jsonSession struct {
 	Status  string   `json:"status"`
 	Passed  bool     `json:"passed"`
 	Reason  string   `json:"reason,omitempty"`
+	Outcome string   `json:"outcome,omitempty"` // how an expected failure happened
 	Differs []string `json:"differences,omitempty"`
 }
 
@@ -154,14 +154,16 @@ func writeJSON(w io.Writer, results []*engine.LabResult) {
 	out := struct {
 		Sessions []jsonSession `json:"sessions"`
 		Errors   []string      `json:"errors"`
+		Counts   engine.Tally  `json:"counts"` // the counts of check's last line and of the pages
 	}{Sessions: []jsonSession{}, Errors: []string{}}
 	for _, r := range results {
+		out.Counts.AddLab(r)
 		if r.Err != nil {
 			out.Errors = append(out.Errors, r.Err.Error())
 			continue
 		}
 		for _, s := range r.Sessions {
-			js := jsonSession{Lab: r.Path, Line: s.Block.Line, Proto: s.Block.Proto, Status: s.Status, Passed: sessionPassed(s), Reason: s.Reason}
+			js := jsonSession{Lab: r.Path, Line: s.Block.Line, Proto: s.Block.Proto, Status: s.Status, Passed: sessionPassed(s), Reason: s.Reason, Outcome: s.Outcome}
 			if s.Status == engine.StatusMismatch {
 				js.Differs = s.Comparison.Differences()
 			}
@@ -185,6 +187,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"` // an expected failure's outcome
 }
 
 type junitFailure struct {
@@ -201,6 +204,9 @@ func writeJUnit(path string, results []*engine.LabResult) error {
 		}
 		for _, s := range r.Sessions {
 			c := junitCase{Name: fmt.Sprintf("%s:%d %s", r.Path, s.Block.Line, s.Block.Proto), ClassName: r.Path}
+			if s.Status == engine.StatusExpected {
+				c.SystemOut = "expected failure met: " + s.Outcome
+			}
 			if !sessionPassed(s) {
 				var b strings.Builder
 				printFailure(&b, r.Path, s)

@@ -187,7 +187,7 @@ func TestLabPageParts(t *testing.T) {
 		`<title>Mail by hand · Wire course</title>`,
 		`<a class="wb-home" href="index.html">Wire course</a>`,
 		`<a class="wb-next" rel="next" href="02-next.html">`,
-		`2 of 5 sessions verified, 2 failed`,
+		`1 of 5 sessions passed: 1 verified, 1 captured (not verified), 2 failed, 1 not run (offline)`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -350,7 +350,9 @@ func TestBadges(t *testing.T) {
 		text string
 	}{
 		{SessionView{Status: StatusCaptured, Embedded: true, Software: "ESMTP wirebook", When: when},
-			"captured from the embedded lab server (ESMTP wirebook) on 2026-03-14"},
+			"captured from the embedded lab server (ESMTP wirebook) on 2026-03-14; not verified: nothing written in the lab to compare with"},
+		{SessionView{Status: StatusExpected, Server: "school", When: when, Outcome: "refused with 550, as the lab expects"},
+			"expected failure met: refused with 550, as the lab expects; verified against school on 2026-03-14"},
 		{SessionView{Status: StatusVerified, Server: "school", When: when},
 			"verified against school on 2026-03-14"},
 		{SessionView{Status: StatusMismatch, Server: "school", When: when, Message: "line 9: 550, the lab says 250"},
@@ -387,15 +389,24 @@ func TestBadges(t *testing.T) {
 func TestLabStatusCounts(t *testing.T) {
 	first := parseLab(t, "labs/01-mail.md", demoLab)
 	p := LabPage{Result: &engine.LabResult{Path: first.Path, Lab: first}, Sessions: demoViews(t, first)}
-	status, sessions, verified, failed := labStatus(p)
-	// captured and verified count as verified; mismatch and failed as
-	// failed; offline as neither.
-	if status != "failed" || sessions != 5 || verified != 2 || failed != 2 {
-		t.Errorf("labStatus = %s %d/%d/%d, want failed 5/2/2", status, sessions, verified, failed)
+	got := labTally(p)
+	// A captured block is never counted as verified or passed; mismatch
+	// and failed are failures; offline is neither.
+	want := engine.Tally{Verified: 1, Captured: 1, Failed: 2, Offline: 1}
+	if got != want || got.LabStatus() != "failed" || got.Passed() != 1 {
+		t.Errorf("labTally = %+v (%s), want %+v failed", got, got.LabStatus(), want)
 	}
 	p.Result.Err = errors.New("labs/01-mail.md:3: front matter: bad")
-	if status, _, _, _ := labStatus(p); status != "failed" {
-		t.Errorf("a lab with an error is %q, want failed", status)
+	if got := labTally(p).LabStatus(); got != "failed" {
+		t.Errorf("a lab with an error is %q, want failed", got)
+	}
+	// Captured only: not verified, nothing passed.
+	for _, v := range p.Sessions {
+		v.Status = StatusCaptured
+	}
+	p.Result.Err = nil
+	if got := labTally(p); got.LabStatus() != "unverified" || got.Passed() != 0 {
+		t.Errorf("a captured-only lab is %q with %d passed, want unverified, 0", got.LabStatus(), got.Passed())
 	}
 }
 

@@ -21,13 +21,14 @@ import (
 	"github.com/wirebook/wirebook/site"
 )
 
-// Session statuses shown in badges.
+// Session statuses shown in badges: engine's, the one model of every report.
 const (
-	StatusCaptured = engine.StatusCaptured // ran; nothing written in the lab to compare
-	StatusVerified = engine.StatusVerified // ran and matched the lab
-	StatusMismatch = engine.StatusMismatch // ran and differs from the lab
-	StatusFailed   = engine.StatusFailed   // could not run to the end
-	StatusOffline  = engine.StatusOffline  // not run: the lab's own S: lines shown
+	StatusVerified = engine.StatusVerified
+	StatusExpected = engine.StatusExpected
+	StatusCaptured = engine.StatusCaptured
+	StatusMismatch = engine.StatusMismatch
+	StatusFailed   = engine.StatusFailed
+	StatusOffline  = engine.StatusOffline
 )
 
 // SessionView is everything a page shows about one session block.
@@ -41,6 +42,7 @@ type SessionView struct {
 	Insecure bool
 	When     time.Time
 	Message  string // the error or the mismatch, for the badge
+	Outcome  string // an expected failure that happened ("refused with 550, as the lab expects")
 	Detail   string // a longer explanation (a diff), shown in place
 }
 
@@ -66,7 +68,7 @@ func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 	out := map[int]*SessionView{}
 	for _, s := range r.Sessions {
 		v := &SessionView{Proto: s.Block.Proto, Events: s.Events, Status: s.Status, Server: s.Server,
-			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason}
+			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome}
 		if s.Status == engine.StatusMismatch && s.Comparison != nil {
 			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Path)
 		}
@@ -106,6 +108,8 @@ func badgeText(s *SessionView) string {
 	switch s.Status {
 	case StatusVerified:
 		return "verified against " + server + day + insecure
+	case StatusExpected:
+		return "expected failure met: " + s.Outcome + "; verified against " + server + day + insecure
 	case StatusMismatch:
 		return "differs from " + server + day + ": " + s.Message + insecure
 	case StatusFailed:
@@ -113,7 +117,11 @@ func badgeText(s *SessionView) string {
 	case StatusOffline:
 		return "not run: transcript as written in the lab"
 	}
-	return "captured from " + server + day + insecure
+	expected := ""
+	if s.Outcome != "" {
+		expected = "; " + s.Outcome
+	}
+	return "captured from " + server + day + expected + "; not verified: nothing written in the lab to compare with" + insecure
 }
 
 // Slug is the page file name of a lab.
@@ -122,26 +130,17 @@ func Slug(path string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base)) + ".html"
 }
 
-func labStatus(p LabPage) (status string, sessions, verified, failed int) {
+// labTally counts a page's sessions with the engine's model, as check does.
+func labTally(p LabPage) engine.Tally {
+	var t engine.Tally
 	if p.Result.Err != nil {
-		return "failed", 0, 0, 1
+		t.Errors++
+		return t
 	}
 	for _, s := range p.Sessions {
-		sessions++
-		switch s.Status {
-		case StatusVerified, StatusCaptured:
-			verified++
-		case StatusFailed, StatusMismatch:
-			failed++
-		}
+		t.Add(s.Status)
 	}
-	switch {
-	case failed > 0:
-		return "failed", sessions, verified, failed
-	case sessions > 0 && verified == sessions:
-		return "verified", sessions, verified, failed
-	}
-	return "unverified", sessions, verified, failed
+	return t
 }
 
 // WriteSite writes index.html, one page per lab and the assets into out.
@@ -157,7 +156,7 @@ func WriteSite(out string, course Course, pages []LabPage) error {
 	}
 	summaries := make([]site.LabSummary, len(pages))
 	for i, p := range pages {
-		status, n, ok, bad := labStatus(p)
+		t := labTally(p)
 		title := p.Result.Path
 		summary := ""
 		if l := p.Result.Lab; l != nil {
@@ -171,7 +170,7 @@ func WriteSite(out string, course Course, pages []LabPage) error {
 			summary = l.Front.Summary
 		}
 		summaries[i] = site.LabSummary{Title: title, Href: Slug(p.Result.Path), Summary: summary,
-			Sessions: n, Verified: ok, Failed: bad, Status: status}
+			Sessions: t.Sessions(), Passed: t.Passed(), Counts: t.PageLine(), Status: t.LabStatus()}
 	}
 	var intro template.HTML
 	if len(course.Intro) > 0 {
@@ -190,7 +189,7 @@ func WriteSite(out string, course Course, pages []LabPage) error {
 	}
 	for i, p := range pages {
 		data := site.PageData{CourseTitle: course.Title, Title: summaries[i].Title, Status: summaries[i].Status,
-			Sessions: summaries[i].Sessions, Verified: summaries[i].Verified, Failed: summaries[i].Failed,
+			Sessions: summaries[i].Sessions, Passed: summaries[i].Passed, Counts: summaries[i].Counts,
 			CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: course.LiveReload}
 		if i > 0 {
 			data.Prev = &summaries[i-1]
