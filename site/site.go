@@ -49,7 +49,7 @@ type PageData struct {
 	Status      string      // the lab's LabSummary.Status
 	Sessions    int
 	Passed      int
-	Counts      string // as LabSummary.Counts
+	Counts      string   // as LabSummary.Counts
 	Errors      []string // problems with the lab itself (parse errors), shown at the top
 	Generated   string   // footer text, as in SiteData
 	CSSHref     string
