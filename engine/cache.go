@@ -48,6 +48,8 @@ type cachedBlock struct {
 	Embedded bool              `json:"embedded,omitempty"`
 	Insecure bool              `json:"insecure,omitempty"`
 	When     time.Time         `json:"when"`
+	// TLSRefused keeps a stopped session's meaning for expect= and check.
+	TLSRefused bool `json:"tls_refused,omitempty"`
 }
 
 // blockKeys are the hashes of everything that affects a session's

@@ -166,6 +166,9 @@ type SessionResult struct {
 	Embedded bool
 	Insecure bool
 	When     time.Time
+	// TLSRefused: the server refused STARTTLS/STLS and the session stopped
+	// there, before any later line could go out in clear.
+	TLSRefused bool
 }
 
 // FindLabs expands paths (files or directories) to lab files in a stable
@@ -307,9 +310,9 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 	if e.opts.Cache != nil {
 		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path}
 		for i, s := range res.Sessions {
-			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When}
+			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, TLSRefused: s.TLSRefused}
 			if s.Err != nil {
-				cb.Err = s.Err.Error()
+				cb.Err = reasonOf(s.Err, s.Block.Line)
 			}
 			f.Blocks = append(f.Blocks, cb)
 		}
@@ -376,9 +379,9 @@ func (e *Engine) fromCache(l *lab.Lab, f *cacheFile) []*SessionResult {
 	for i, b := range l.Blocks {
 		cb := f.Blocks[i]
 		s := &SessionResult{Block: b, Events: clientLines(b, cb.Events), Server: cb.Server, Software: cb.Software,
-			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true}
+			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true, TLSRefused: cb.TLSRefused}
 		if cb.Err != "" {
-			s.Err = errors.New(cb.Err)
+			s.Err = positioned(l, b.Line, errors.New(cb.Err))
 		}
 		v.verify(s)
 		out = append(out, s)

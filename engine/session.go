@@ -325,6 +325,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		err = proto.Run(ctx, &protocols.Session{Wire: w, Script: protocols.NewScript(script)})
 	}
 	if err != nil {
+		res.TLSRefused = errors.Is(err, protocols.ErrTLSRefused)
 		w.Note("error: %s", redactor.Redact(err.Error()))
 	}
 	_ = w.Close()
@@ -344,6 +345,13 @@ func redactErr(r *vars.Redactor, err error) error {
 }
 
 func dialError(err error) error {
+	// The innermost cause ("connection refused", "i/o timeout"): the
+	// net.OpError and os.SyscallError around it only repeat "dial tcp" and
+	// "connect:".
+	var sys *os.SyscallError
+	if errors.As(err, &sys) && sys.Err != nil {
+		return fmt.Errorf("connect: %v", sys.Err)
+	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
 		return fmt.Errorf("connect: %v", op.Err)

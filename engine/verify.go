@@ -32,7 +32,7 @@ func (v *verifier) verify(s *SessionResult) {
 	b := s.Block
 	masks := check.MasksFor(b.Proto, v.lab.Front.Masks)
 	if len(s.Events) > 0 {
-		c, err := check.Compare(b, s.Events, masks, v.captured)
+		c, err := check.CompareStopped(b, s.Events, masks, v.captured, unsentFrom(s))
 		if err != nil {
 			var le *lab.Error
 			if errors.As(err, &le) {
@@ -75,6 +75,27 @@ func (v *verifier) verify(s *SessionResult) {
 	}
 }
 
+// unsentFrom is the first client line of a session stopped by a TLS
+// refusal that was not sent (0 when none, or when the session did not stop
+// that way).
+func unsentFrom(s *SessionResult) int {
+	if !s.TLSRefused {
+		return 0
+	}
+	last := 0
+	for _, ev := range s.Events {
+		if ev.Kind == protocols.Client && ev.Source > last {
+			last = ev.Source
+		}
+	}
+	for _, ln := range s.Block.Lines {
+		if (ln.Kind == lab.Client || ln.Kind == lab.Pipelined) && ln.Num > last {
+			return ln.Num
+		}
+	}
+	return 0
+}
+
 var replyCode = regexp.MustCompile(`^(?:HTTP/\d(?:\.\d)? )?(\d{3})\b`)
 
 // expectationMet checks the block's expect= attribute against what
@@ -87,14 +108,14 @@ func expectationMet(expect string, s *SessionResult) (outcome string, ok bool, w
 	switch expect {
 	case "", "ok":
 		if s.Err != nil {
-			return "", false, s.Err.Error()
+			return "", false, reasonOf(s.Err, s.Block.Line)
 		}
 		return "", true, ""
 	case "error":
 		if s.Err == nil {
 			return "", false, "expected the session to end in an error, but it ran to the end"
 		}
-		return "ended in an error (" + s.Err.Error() + ")" + asExpected, true, ""
+		return "ended in an error (" + reasonOf(s.Err, s.Block.Line) + ")" + asExpected, true, ""
 	case "refused":
 		var op *net.OpError
 		if s.Err != nil && (errors.As(s.Err, &op) || strings.Contains(s.Err.Error(), "connect:")) {
@@ -102,10 +123,15 @@ func expectationMet(expect string, s *SessionResult) (outcome string, ok bool, w
 		}
 		return "", false, "expected the connection to be refused"
 	}
-	if s.Err != nil {
-		return "", false, s.Err.Error()
+	events := s.Events
+	if s.TLSRefused {
+		// The refusal is the point of the block only if expect= names
+		// the refusal itself: the last thing the server said.
+		events = lastServerEvent(events)
+	} else if s.Err != nil {
+		return "", false, reasonOf(s.Err, s.Block.Line)
 	}
-	for _, ev := range s.Events {
+	for _, ev := range events {
 		if ev.Kind != protocols.Server {
 			continue
 		}
@@ -130,5 +156,31 @@ func expectationMet(expect string, s *SessionResult) (outcome string, ok bool, w
 			}
 		}
 	}
+	if s.TLSRefused {
+		return "", false, reasonOf(s.Err, s.Block.Line)
+	}
 	return "", false, fmt.Sprintf("expected a %s reply, but the server sent none", expect)
+}
+
+func lastServerEvent(events []protocols.Event) []protocols.Event {
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == protocols.Server {
+			return events[i : i+1]
+		}
+	}
+	return nil
+}
+
+// reasonOf is an error's message without the file:line of its block, which
+// the reports print once in front of it; another line of the block stays
+// named.
+func reasonOf(err error, blockLine int) string {
+	var le *lab.Error
+	if errors.As(err, &le) && le.Msg != "" {
+		if le.Line > 0 && le.Line != blockLine {
+			return fmt.Sprintf("line %d: %s", le.Line, le.Msg)
+		}
+		return le.Msg
+	}
+	return err.Error()
 }

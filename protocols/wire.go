@@ -75,6 +75,8 @@ type Wire struct {
 	read     int64
 	eof      bool
 	closed   bool
+	last     string // the last line ReadLine returned, for error messages
+	locked   error  // set by RefuseTLS: nothing more may be sent
 	Insecure bool // TLS verification is off; said in the TLS note
 	// Observe, when set, sees every event as it is recorded (live output).
 	Observe func(Event)
@@ -174,6 +176,12 @@ func (w *Wire) Send(lines ...ClientLine) error {
 func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 	if w.BeforeSend != nil && len(shown) > 0 {
 		w.BeforeSend(shown)
+	}
+	w.mu.Lock()
+	locked := w.locked
+	w.mu.Unlock()
+	if locked != nil {
+		return locked
 	}
 	from := w.mark()
 	defer w.observe(from)
@@ -289,7 +297,11 @@ func (w *Wire) readLine(payload bool) (string, error) {
 		return "", fmt.Errorf("server line longer than %d bytes: %w", w.limits.MaxLine, ErrLimit)
 	}
 	s := strings.TrimSuffix(string(line), "\n")
-	return strings.TrimSuffix(s, "\r"), nil
+	s = strings.TrimSuffix(s, "\r")
+	w.mu.Lock()
+	w.last = s
+	w.mu.Unlock()
+	return s, nil
 }
 
 // ReadN reads exactly n bytes (an IMAP literal, an HTTP body).

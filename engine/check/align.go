@@ -42,6 +42,11 @@ type Comparison struct {
 	exp      []expected
 	ops      []op
 	trailing []lab.Line // blank lines after the last expected line
+	// unsentFrom is the first client line the session did not send
+	// because it stopped on purpose (TLS refused); 0 when none. Those
+	// lines have no counterpart by design: leaving them out is no
+	// difference.
+	unsentFrom int
 	// escaped and masked texts of the events, computed once each.
 	escaped   []string
 	masked    []string
@@ -51,7 +56,14 @@ type Comparison struct {
 // Compare aligns a block's written lines with a run's events. captured
 // holds values captured by earlier blocks.
 func Compare(b *lab.Block, events []protocols.Event, masks []Mask, captured map[string]string) (*Comparison, error) {
-	c := &Comparison{Block: b, Events: events}
+	return CompareStopped(b, events, masks, captured, 0)
+}
+
+// CompareStopped is Compare for a session that stopped before sending the
+// client line unsentFrom and the ones after it, as it must when the server
+// refuses TLS: those lines are not counted as differences.
+func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captured map[string]string, unsentFrom int) (*Comparison, error) {
+	c := &Comparison{Block: b, Events: events, unsentFrom: unsentFrom}
 	var blanks []lab.Line
 	for _, ln := range b.Lines {
 		switch ln.Kind {
@@ -173,7 +185,7 @@ func (c *Comparison) align(masks []Mask) {
 				if c.exp[i].pattern != nil && c.exp[i].pattern.AnyRun {
 					cost[i][j] = cost[i+1][j]
 				} else {
-					cost[i][j] = 1 + cost[i+1][j]
+					cost[i][j] = c.deleteCost(i) + cost[i+1][j]
 				}
 			default:
 				best := inf
@@ -186,7 +198,7 @@ func (c *Comparison) align(masks []Mask) {
 				} else if isMatch(i, j) {
 					best = cost[i+1][j+1]
 				}
-				best = min(best, 1+cost[i+1][j], 1+cost[i][j+1])
+				best = min(best, c.deleteCost(i)+cost[i+1][j], 1+cost[i][j+1])
 				cost[i][j] = best
 			}
 		}
@@ -221,7 +233,7 @@ func (c *Comparison) align(masks []Mask) {
 				}
 			}
 			i, j = i+1, j+1
-		case j < n && cost[i][j] == 1+cost[i][j+1] && (c.Events[j].Kind != protocols.Client || cost[i][j] != 1+cost[i+1][j]):
+		case j < n && cost[i][j] == 1+cost[i][j+1] && (c.Events[j].Kind != protocols.Client || cost[i][j] != c.deleteCost(i)+cost[i+1][j]):
 			c.ops = append(c.ops, op{opInsert, i, j})
 			j++
 		default:
@@ -229,4 +241,18 @@ func (c *Comparison) align(masks []Mask) {
 			i++
 		}
 	}
+}
+
+// deleteCost is what leaving expected line i without a counterpart costs:
+// nothing for a client line the session stopped before.
+func (c *Comparison) deleteCost(i int) int {
+	if c.unsent(i) {
+		return 0
+	}
+	return 1
+}
+
+func (c *Comparison) unsent(i int) bool {
+	e := c.exp[i]
+	return c.unsentFrom > 0 && e.pattern == nil && e.line.Num >= c.unsentFrom
 }

@@ -128,6 +128,9 @@ func (c *Comparison) Differences() []string {
 			}
 		case opDelete:
 			e := c.exp[o.i]
+			if c.unsent(o.i) {
+				continue
+			}
 			if e.pattern == nil {
 				flush()
 				out = append(out, fmt.Sprintf("`%s` (line %d) was not sent", e.line.Text, e.line.Num))

@@ -1,9 +1,10 @@
 package highlight
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wirebook/wirebook/internal/printable"
 )
 
 // placeholder stands in for each unsafe character while a line is lexed:
@@ -18,28 +19,8 @@ type sub struct {
 	ctl  bool
 }
 
-// visibleEscape returns the escape shown for the rune r of size bytes at
-// the start of s, or "" when r is safe to show as it is. Unsafe are C0 and
-// C1 controls (tab excepted), DEL, invalid UTF-8, line/paragraph
-// separators, the byte order mark and bidirectional controls, which could
-// reorder or hide what the server sent.
-func visibleEscape(s string, r rune, size int) string {
-	switch {
-	case r == utf8.RuneError && size == 1:
-		return fmt.Sprintf(`\x%02x`, s[0])
-	case r == '\t':
-		return ""
-	case r < 0x20 || r == 0x7f:
-		return fmt.Sprintf(`\x%02x`, r)
-	case r >= 0x80 && r <= 0x9f,
-		r == 0x061c, r == 0x200e, r == 0x200f,
-		r >= 0x202a && r <= 0x202e,
-		r >= 0x2066 && r <= 0x2069,
-		r == 0x2028, r == 0x2029, r == 0xfeff:
-		return fmt.Sprintf(`\u%04x`, r)
-	}
-	return ""
-}
+// visibleEscape is the shared neutraliser's escape for one rune.
+func visibleEscape(s string, r rune, size int) string { return printable.Escape(s, r, size) }
 
 // neutralise returns s with each unsafe character (and each real U+FFFD)
 // replaced by the placeholder, and what to show for each, in order.
@@ -65,19 +46,7 @@ func neutralise(s string) (string, []sub) {
 // Neutralise returns s with control characters, invalid UTF-8 and
 // bidirectional controls replaced by visible escapes such as \x1b; tab is
 // kept. It is safe to print to a terminal.
-func Neutralise(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if esc := visibleEscape(s[i:], r, size); esc != "" {
-			b.WriteString(esc)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
+func Neutralise(s string) string { return printable.String(s) }
 
 // htmlWriter writes lexed text as escaped HTML, replacing placeholders
 // with the line's subs in order.

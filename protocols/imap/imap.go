@@ -160,6 +160,9 @@ func (c *client) runGroup() error {
 		}
 	}
 	for _, cmd := range group {
+		if cmd.name == "STARTTLS" && cmd.status != "OK" {
+			return c.w.RefuseTLS("imap", "STARTTLS")
+		}
 		if cmd.status != "OK" {
 			continue
 		}

@@ -8,7 +8,6 @@ package pop3
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/wirebook/wirebook/protocols"
@@ -34,6 +33,13 @@ func (Protocol) Run(ctx context.Context, s *protocols.Session) error {
 			return err
 		}
 		group := s.Script.NextGroup()
+		for _, l := range group[:len(group)-1] {
+			if commandVerb(l.Text) == "STLS" {
+				// Checked before sending: a line after STLS would cross
+				// the wire in clear.
+				return fmt.Errorf("pop3: line %d: STLS must be the last command of a pipelined group", l.Source)
+			}
+		}
 		if err := w.Send(group...); err != nil {
 			return fmt.Errorf("pop3: %w", err)
 		}
@@ -63,13 +69,13 @@ func (Protocol) Run(ctx context.Context, s *protocols.Session) error {
 				}
 			}
 			if st != statusOK {
+				if verb == "STLS" {
+					return w.RefuseTLS("pop3", "STLS")
+				}
 				continue
 			}
 			switch verb {
 			case "STLS":
-				if i+1 < len(group) {
-					return errors.New("pop3: STLS must be the last command of a pipelined group")
-				}
 				if err := w.StartTLS(); err != nil {
 					return fmt.Errorf("pop3: %w", err)
 				}

@@ -121,17 +121,30 @@ func TestServerFaults(t *testing.T) {
 			wantTrans: []string{"S: 220 fake", "C: DATA", "S: 354 go ahead", "C: Subject: no end"},
 		},
 		{
-			name: "STARTTLS refused: no handshake, dialogue goes on",
+			name: "STARTTLS refused: nothing more is sent",
 			serve: func(c net.Conn, r *bufio.Reader) {
 				writeSplit(c, "220 fake\r\n")
 				r.ReadString('\n')
 				writeSplit(c, "454 4.7.0 TLS not available\r\n")
-				r.ReadString('\n')
-				writeSplit(c, "221 bye\r\n")
+				if rest, _ := io.ReadAll(r); len(rest) > 0 {
+					t.Errorf("after the refusal the client sent %q", rest)
+				}
 			},
-			lines:     []string{"STARTTLS", "QUIT"},
-			wantErr:   func(err error) bool { return err == nil },
-			wantTrans: []string{"S: 220 fake", "C: STARTTLS", "S: 454 4.7.0 TLS not available", "C: QUIT", "S: 221 bye", "N: connection closed by the server"},
+			lines:     []string{"STARTTLS", "AUTH PLAIN AGJvYgBzZWNyZXQ=", "QUIT"},
+			wantErr:   func(err error) bool { return errors.Is(err, protocols.ErrTLSRefused) },
+			wantTrans: []string{"S: 220 fake", "C: STARTTLS", "S: 454 4.7.0 TLS not available"},
+		},
+		{
+			name: "a line pipelined after STARTTLS is refused before anything is sent",
+			serve: func(c net.Conn, r *bufio.Reader) {
+				writeSplit(c, "220 fake\r\n")
+				if rest, _ := io.ReadAll(r); len(rest) > 0 {
+					t.Errorf("the client sent %q", rest)
+				}
+			},
+			lines:     []string{"STARTTLS", "+AUTH PLAIN AGJvYgBzZWNyZXQ="},
+			wantErr:   func(err error) bool { return err != nil && strings.Contains(err.Error(), "pipelined after STARTTLS") },
+			wantTrans: []string{"S: 220 fake"},
 		},
 	}
 	for _, tt := range tests {

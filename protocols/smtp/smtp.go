@@ -34,6 +34,13 @@ func (Protocol) Run(ctx context.Context, s *protocols.Session) error {
 			return fmt.Errorf("smtp: %w", err)
 		}
 		group := d.script.NextGroup()
+		for _, l := range group[:len(group)-1] {
+			if verbOf(l.Text) == "STARTTLS" {
+				// RFC 3207: nothing may follow STARTTLS in a pipeline, since
+				// it would cross the wire in clear. Checked before sending.
+				return fmt.Errorf("smtp: line %d: nothing may be pipelined after STARTTLS: it would be sent in clear", l.Source)
+			}
+		}
 		if err := d.w.Send(group...); err != nil {
 			return fmt.Errorf("smtp: %w", err)
 		}
@@ -80,14 +87,10 @@ func (d *dialogue) step() error {
 			}
 		}
 	case "STARTTLS":
-		if code == 220 {
-			if len(d.inFlight) > 0 {
-				// RFC 3207: nothing may follow STARTTLS in a pipeline,
-				// since it would cross the wire in clear.
-				return errors.New("smtp: lines pipelined after STARTTLS")
-			}
-			return d.w.StartTLS()
+		if code != 220 {
+			return d.w.RefuseTLS("smtp", "STARTTLS")
 		}
+		return d.w.StartTLS()
 	case "QUIT":
 		d.w.ExpectClose()
 	}
