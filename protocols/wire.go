@@ -77,7 +77,7 @@ type Wire struct {
 	closed   bool
 	last     string // the last line ReadLine returned, for error messages
 	locked   error  // set by RefuseTLS: nothing more may be sent
-	Insecure bool // TLS verification is off; said in the TLS note
+	Insecure bool   // TLS verification is off; said in the TLS note
 	// Observe, when set, sees every event as it is recorded (live output).
 	Observe func(Event)
 	// BeforeSend, when set, is called before client lines are written
