@@ -22,7 +22,7 @@ const Version = "0.1.0"
 
 // cacheFormat changes whenever what the cache stores changes meaning, so
 // that files written by another build of wirebook are never trusted.
-const cacheFormat = "2"
+const cacheFormat = "3" // 3: client events keep their C+ mark
 
 // Cache keeps each lab's transcripts under a directory (.wirebook/cache),
 // one JSON file per lab, written atomically: a build killed mid-write

@@ -434,7 +434,7 @@ func writtenEvents(b *lab.Block) []protocols.Event {
 	for _, ln := range b.Lines {
 		switch ln.Kind {
 		case lab.Client, lab.Pipelined:
-			out = append(out, protocols.Event{Kind: protocols.Client, Text: ln.Text, Source: ln.Num})
+			out = append(out, protocols.Event{Kind: protocols.Client, Text: ln.Text, Source: ln.Num, Pipelined: ln.Kind == lab.Pipelined})
 		case lab.Server:
 			out = append(out, protocols.Event{Kind: protocols.Server, Text: ln.Text})
 		case lab.Note:

@@ -44,6 +44,17 @@ type Event struct {
 	Source  int    // Client: 1-based line of the C: line in the lab; else 0
 	Payload bool   // part of a body: a message, a literal, an HTTP entity
 	NoEOL   bool   // the bytes ended without a line end
+	// Pipelined marks a client line written "C+": sent right behind the
+	// line before, without waiting for its reply.
+	Pipelined bool `json:",omitempty"`
+}
+
+// Prefix is the event's mark in the lab format: "C:", "C+", "S:" or "N:".
+func (e Event) Prefix() string {
+	if e.Kind == Client && e.Pipelined {
+		return "C+"
+	}
+	return e.Kind.String() + ":"
 }
 
 // Limits bound what a Wire reads and buffers: everything a server sends is
@@ -192,7 +203,7 @@ func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 		if text == "" && l.Text != "" && l.Display == "" {
 			text = l.Text
 		}
-		w.events = append(w.events, Event{Kind: Client, Text: text, Source: l.Source, Payload: payload})
+		w.events = append(w.events, Event{Kind: Client, Text: text, Source: l.Source, Payload: payload, Pipelined: l.Pipelined})
 	}
 	w.mu.Unlock()
 	_ = w.conn.SetWriteDeadline(time.Now().Add(w.limits.ReadTimeout))

@@ -243,7 +243,7 @@ func cmdRun(env *cliEnv, args []string) int {
 	}
 	if *step {
 		extra.BeforeSend = func(b *lab.Block, lines []protocols.ClientLine) {
-			fmt.Fprintf(env.stderr, "[Enter] to send %q ", lines[0].Display)
+			fmt.Fprintf(env.stderr, "[Enter] to send %s ", stepLines(lines))
 			_, _ = in.ReadString('\n')
 		}
 	}
@@ -270,6 +270,20 @@ func cmdRun(env *cliEnv, args []string) int {
 		}
 	}
 	return reportResults(env.stderr, []*engine.LabResult{r})
+}
+
+// stepLines shows the lines --step is about to send as the lab writes them,
+// so a pipelined group reads "C: MAIL ... | C+ RCPT ...".
+func stepLines(lines []protocols.ClientLine) string {
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		ev := protocols.Event{Kind: protocols.Client, Text: l.Display, Pipelined: l.Pipelined}
+		if ev.Text == "" {
+			ev.Text = l.Text
+		}
+		parts[i] = highlight.TerminalLine(ev, false)
+	}
+	return strings.Join(parts, " | ")
 }
 
 // printComparison shows the lab's transcript (left) beside the server's

@@ -17,7 +17,7 @@ import (
 // with UPDATE_GOLDEN=1 go test ./engine/highlight/.
 //
 // The input is the lab transcript format with a header ("proto: smtp",
-// optional "fold: N") and two test-only markers: "C| "/"S| " for payload
+// optional "fold: N"), "C+ " for a pipelined client line, and two test-only markers: "C| "/"S| " for payload
 // lines and "S~ " for a line that ended without a line end. \xNN, \uNNNN
 // and \r stand for the bytes, so control characters stay readable here.
 func TestGolden(t *testing.T) {
@@ -93,6 +93,8 @@ func readGoldenInput(t *testing.T, path string) (string, TranscriptOptions, []pr
 			e.Payload = true
 		case '~':
 			e.NoEOL = true
+		case '+':
+			e.Pipelined = true
 		}
 		events = append(events, e)
 	}

@@ -23,14 +23,15 @@ const (
 // an IMAP status (tagged or untagged) or continuation.
 var replyStart = regexp.MustCompile(`^(?:(\d{3})(?:[ -]|$)|HTTP/\d(?:\.\d)? (\d{3})\b|(\+OK|-ERR)\b|(\+)(?: |$)|[^\s:]+ (OK|NO|BAD|PREAUTH)\b)`)
 
-// TerminalLine formats one event as "C: text" for a terminal, without a
+// TerminalLine formats one event as "C: text" ("C+ text" for a pipelined
+// client line) for a terminal, without a
 // line end. With color, client lines are cyan, notes dim yellow, error
 // notes red, and a server reply's code is coloured by its class. Control
 // characters in the text are shown as escapes (\x1b) in both modes, so a
 // server cannot drive the terminal.
 func TerminalLine(ev protocols.Event, color bool) string {
 	text := Neutralise(ev.Text)
-	prefix := ev.Kind.String() + ": "
+	prefix := ev.Prefix() + " "
 	if !color {
 		return prefix + text
 	}

@@ -22,7 +22,7 @@ type TranscriptOptions struct {
 	FoldLines int
 }
 
-// prefixLen is the length of "C: ", "S: " and "N: " in the lexed text.
+// prefixLen is the length of "C: ", "C+ ", "S: " and "N: " in the lexed text.
 const prefixLen = 3
 
 // Transcript renders events as a <pre class="wb-transcript">, one
@@ -40,8 +40,8 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 	var src strings.Builder
 	for i, ev := range events {
 		clean[i], subs[i] = neutralise(ev.Text)
-		src.WriteString(ev.Kind.String())
-		src.WriteString(": ")
+		src.WriteString(ev.Prefix())
+		src.WriteString(" ")
 		src.WriteString(clean[i])
 		src.WriteByte('\n')
 	}
@@ -147,8 +147,8 @@ func writeLine(b *strings.Builder, ev protocols.Event, clean string, toks []chro
 	b.WriteString(`<span class="`)
 	b.WriteString(cls)
 	b.WriteString(`"><span class="wb-gutter" data-g="`)
-	b.WriteString(ev.Kind.String())
-	b.WriteString(`:" aria-hidden="true"></span><span class="wb-text">`)
+	b.WriteString(ev.Prefix())
+	b.WriteString(`" aria-hidden="true"></span><span class="wb-text">`)
 	w := &htmlWriter{b: b, subs: subs}
 	if ev.Payload {
 		// Body lines are data: the lexer's guess at their structure is
