@@ -31,8 +31,12 @@ type Options struct {
 	LookupEnv func(string) (string, bool)
 	// Progress, when set, is told when a block starts and ends.
 	Progress func(ev ProgressEvent)
-	// Now gives the verification time shown on pages; time.Now when nil.
+	// Now is the clock that dates a session when it runs (kept in the
+	// cache with its transcript); time.Now when nil.
 	Now func() time.Time
+	// SourceDate, when set (from SOURCE_DATE_EPOCH), is the date every
+	// session shows instead, so that builds are reproducible.
+	SourceDate time.Time
 	// Cache, when set, keeps transcripts between builds.
 	Cache *Cache
 	// Refresh ignores cached transcripts (they are still rewritten).
@@ -251,6 +255,16 @@ func SortResults(results []*LabResult) {
 // RunLab loads one lab and runs its blocks, or serves them from the cache
 // when nothing that affects them changed.
 func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
+	res := e.runLab(ctx, path)
+	if !e.opts.SourceDate.IsZero() {
+		for _, s := range res.Sessions {
+			s.When = e.opts.SourceDate
+		}
+	}
+	return res
+}
+
+func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 	res := &LabResult{Path: path}
 	l, err := e.Load(path)
 	res.Lab = l

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,6 +78,10 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	}
 	opts := extra
 	opts.Registry, opts.Embedded, opts.Jobs, opts.Servers, opts.LookupEnv = registry(), provider, c.jobs, servers, env.lookupEnv
+	opts.Now = env.clock()
+	if opts.SourceDate, err = sourceDate(env); err != nil {
+		return nil, err
+	}
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
 		if e.Reset != "" {
@@ -85,6 +90,20 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 		}
 	}
 	return engine.New(opts), nil
+}
+
+// sourceDate reads SOURCE_DATE_EPOCH (reproducible-builds.org): seconds
+// since 1970 that fix the date pages show; zero when unset.
+func sourceDate(env *cliEnv) (time.Time, error) {
+	v, ok := env.lookupEnv("SOURCE_DATE_EPOCH")
+	if !ok || v == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want a number of seconds since 1970-01-01", v)
+	}
+	return time.Unix(n, 0).UTC(), nil
 }
 
 // open finds the labs under paths (default: labs) and builds the engine;

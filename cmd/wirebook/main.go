@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wirebook/wirebook/protocols"
 	"github.com/wirebook/wirebook/protocols/http"
@@ -43,6 +44,14 @@ type cliEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
+	now            func() time.Time // the clock; time.Now when nil (tests set it)
+}
+
+func (e *cliEnv) clock() func() time.Time {
+	if e.now != nil {
+		return e.now
+	}
+	return time.Now
 }
 
 func commands() []command {
