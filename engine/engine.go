@@ -55,6 +55,9 @@ type Options struct {
 	// BeforeLab, when set, runs before a lab's sessions (an environment's
 	// reset command: real servers keep their mailboxes between labs).
 	BeforeLab func(path string) error
+	// Secrets are redacted from every output of every lab, whether a lab
+	// uses them or not (the environment's secret-named variables).
+	Secrets []string
 	// Settle is a pause before each block after a lab's first.
 	Settle time.Duration
 }

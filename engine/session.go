@@ -32,6 +32,7 @@ type labRun struct {
 	embedded EmbeddedSet
 	scope    *vars.Scope
 	verifier *verifier
+	redactor *vars.Redactor // every secret of the lab, registered before the first session
 }
 
 func (r *labRun) close() {
@@ -57,9 +58,13 @@ func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
 
 func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
 	r := &labRun{e: e, lab: l, scope: vars.NewScope(e.opts.LookupEnv)}
+	for _, name := range l.Front.Secrets {
+		r.scope.MarkSecret(name)
+	}
 	for k, v := range l.Front.Vars {
 		r.scope.Set(k, v, false)
 	}
+	r.redactor = r.labRedactor()
 	needEmbedded := false
 	for _, b := range l.Blocks {
 		if isEmbedded(e.serverEntry(l, b.Attrs["server"])) {
@@ -289,7 +294,8 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		}
 		script = append(script, protocols.ClientLine{Text: text, Display: display, Source: ln.Num, Pipelined: ln.Kind == lab.Pipelined})
 	}
-	redactor := vars.NewRedactor(append(scope.SecretValues(), ep.pass))
+	redactor := r.redactor
+	redactor.Add(append(scope.SecretValues(), ep.pass)...)
 
 	timeout := 10 * time.Second
 	if v := b.Attrs["timeout"]; v != "" {

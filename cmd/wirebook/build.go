@@ -19,6 +19,7 @@ import (
 	"github.com/wirebook/wirebook/engine/highlight"
 	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/engine/render"
+	"github.com/wirebook/wirebook/engine/vars"
 	"github.com/wirebook/wirebook/protocols"
 )
 
@@ -81,6 +82,9 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	opts.Now = env.clock()
 	if opts.SourceDate, err = sourceDate(env); err != nil {
 		return nil, err
+	}
+	if env.environ != nil {
+		opts.Secrets = vars.SecretsInEnviron(env.environ())
 	}
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)

@@ -45,6 +45,9 @@ type cliEnv struct {
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 	now            func() time.Time // the clock; time.Now when nil (tests set it)
+	// environ lists the environment (os.Environ); nil in tests. Every
+	// variable in it that is a secret by name is redacted from all output.
+	environ func() []string
 }
 
 func (e *cliEnv) clock() func() time.Time {
@@ -68,7 +71,7 @@ func commands() []command {
 }
 
 func main() {
-	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, environ: os.Environ}
 	os.Exit(run(os.Args[1:], env))
 }
 

@@ -67,6 +67,7 @@ type FrontMatter struct {
 	Fixtures []Fixture              `yaml:"fixtures"`
 	Vars     map[string]string      `yaml:"vars"`
 	Masks    []string               `yaml:"masks"`    // optional masks to switch on, e.g. uidnext
+	Secrets  []string               `yaml:"secrets"`  // names of vars or environment variables to treat as secret
 	WebRoot  string                 `yaml:"web_root"` // static files for the embedded web server, beside the lab
 }
 

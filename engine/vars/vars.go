@@ -10,6 +10,7 @@ package vars
 import (
 	"encoding/base64"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -21,18 +22,47 @@ type Scope struct {
 	values  map[string]string
 	secrets map[string]bool
 	env     func(string) (string, bool)
+	// marked are names the author declared secret (front matter
+	// secrets:), whether a lab var or an environment variable.
+	marked map[string]bool
+	// handed are the secret values Expand has put into client lines,
+	// shared with every Child, so none is missed by the redactor.
+	handed map[string]bool
 }
 
 // NewScope returns a scope that falls back to env (os.LookupEnv) for names
 // it does not hold. env may be nil.
 func NewScope(env func(string) (string, bool)) *Scope {
-	return &Scope{values: map[string]string{}, secrets: map[string]bool{}, env: env}
+	return &Scope{values: map[string]string{}, secrets: map[string]bool{}, env: env, marked: map[string]bool{}, handed: map[string]bool{}}
+}
+
+// MarkSecret declares a name secret: its value is masked wherever it is
+// used, whether it comes from the lab's vars or the environment.
+func (s *Scope) MarkSecret(name string) {
+	s.marked[name] = true
+	if _, ok := s.values[name]; ok {
+		s.secrets[name] = true
+	}
+}
+
+// IsSecret reports whether a reference to name would be masked.
+func (s *Scope) IsSecret(name string) bool {
+	if _, ok := s.values[name]; ok {
+		return s.secrets[name] || s.marked[name]
+	}
+	return s.marked[name] || IsSecretName(name)
+}
+
+// Lookup returns a variable's value as Expand would see it.
+func (s *Scope) Lookup(name string) (string, bool) {
+	v, _, ok := s.lookup(name)
+	return v, ok
 }
 
 // Set defines a variable; secret marks it for masking.
 func (s *Scope) Set(name, value string, secret bool) {
 	s.values[name] = value
-	if secret {
+	if secret || s.marked[name] {
 		s.secrets[name] = true
 	} else {
 		delete(s.secrets, name)
@@ -42,6 +72,7 @@ func (s *Scope) Set(name, value string, secret bool) {
 // Child returns a scope that sees s's variables and may add its own.
 func (s *Scope) Child() *Scope {
 	c := NewScope(s.env)
+	c.marked, c.handed = s.marked, s.handed
 	for k, v := range s.values {
 		c.values[k] = v
 	}
@@ -63,20 +94,39 @@ func IsSecretName(name string) bool {
 	return false
 }
 
+// SecretsInEnviron returns the values of the variables in environ
+// ("NAME=value" entries, as os.Environ gives) that are secrets by name.
+func SecretsInEnviron(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && IsSecretName(k) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func (s *Scope) lookup(name string) (value string, secret bool, ok bool) {
 	if v, ok := s.values[name]; ok {
+		if s.secrets[name] {
+			s.handed[v] = true
+		}
 		return v, s.secrets[name], true
 	}
 	if s.env != nil {
 		if v, ok := s.env(name); ok {
-			return v, IsSecretName(name), true
+			secret := IsSecretName(name) || s.marked[name]
+			if secret {
+				s.handed[v] = true
+			}
+			return v, secret, true
 		}
 	}
 	return "", false, false
 }
 
-// Secrets returns every secret value the scope has handed out through
-// Expand, for a last scan of all output.
+// SecretValues returns every secret value the scope holds or has handed
+// out through Expand (environment secrets included), for the redactor.
 func (s *Scope) SecretValues() []string {
 	var out []string
 	for k := range s.secrets {
@@ -84,6 +134,12 @@ func (s *Scope) SecretValues() []string {
 			out = append(out, v)
 		}
 	}
+	for v := range s.handed {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 
@@ -175,62 +231,4 @@ func (s *Scope) reference(in string) (text, display string, secret bool, rest st
 		return v, v, false, rest, nil
 	}
 	return "", "", false, "", fmt.Errorf("unknown function ${%s:...} (known: base64)", name)
-}
-
-// Redactor removes secrets from text that is about to be shown or stored,
-// in clear and in the base64 forms in which an AUTH exchange carries them.
-type Redactor struct {
-	needles []string
-}
-
-// NewRedactor returns a redactor for secrets (empty ones are ignored).
-func NewRedactor(secrets []string) *Redactor {
-	r := &Redactor{}
-	for _, sec := range secrets {
-		if len(sec) < 3 {
-			continue // too short to mask without eating ordinary text
-		}
-		r.needles = append(r.needles, sec)
-		r.needles = append(r.needles, base64Cores(sec)...)
-	}
-	return r
-}
-
-// base64Cores returns, for each of the three alignments a secret can have
-// inside a longer base64 string, the part of its encoding that does not
-// depend on the neighbouring bytes.
-func base64Cores(secret string) []string {
-	var out []string
-	for shift := 0; shift < 3; shift++ {
-		pad := strings.Repeat("\x00", shift)
-		enc := base64.StdEncoding.EncodeToString([]byte(pad + secret))
-		// Characters touching the padding or the next byte are unstable.
-		startChar := (shift*8 + 5) / 6
-		if shift == 0 {
-			startChar = 0
-		}
-		endBits := (shift + len(secret)) * 8
-		endChar := endBits / 6
-		enc = strings.TrimRight(enc, "=")
-		if endChar > len(enc) {
-			endChar = len(enc)
-		}
-		if endChar-startChar >= 4 {
-			out = append(out, enc[startChar:endChar])
-		}
-	}
-	return out
-}
-
-// Redact masks every secret in s.
-func (r *Redactor) Redact(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, n := range r.needles {
-		if strings.Contains(s, n) {
-			s = strings.ReplaceAll(s, n, Mask)
-		}
-	}
-	return s
 }

@@ -83,3 +83,48 @@ func FuzzExpand(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactorMasksEveryEncodingAndEveryOffset(t *testing.T) {
+	for _, secret := range []string{"abc", "pw1!", "s3cret-pw", "p&<>=+/@ %~x"} {
+		r := NewRedactor([]string{secret})
+		for _, prefix := range []string{"", "a", "ab", "abc", "\x00bob\x00", "bob:", "x\x00y\x00"} {
+			for _, suffix := range []string{"", "z", "zz", "zzz"} {
+				for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding} {
+					e := enc.EncodeToString([]byte(prefix + secret + suffix))
+					for _, around := range []string{"%s", "AUTH PLAIN %s", "Authorization: Basic %s\r", "334 %s=="} {
+						got := r.Redact(strings.Replace(around, "%s", e, 1))
+						if strings.Contains(got, e) || !strings.Contains(got, Mask) {
+							t.Errorf("secret %q: base64 of %q left: %q", secret, prefix+secret+suffix, got)
+						}
+					}
+				}
+			}
+		}
+		for _, form := range encodedForms(secret) {
+			if got := r.Redact("you said: " + form + "."); strings.Contains(got, form) {
+				t.Errorf("secret %q: form %q left: %q", secret, form, got)
+			}
+		}
+	}
+	r := NewRedactor([]string{"s3cret-pw"})
+	for _, innocent := range []string{"250 OK", "AUTH PLAIN AGFsaWNlAGFsaWNlLXB3", "a1 LOGIN alice alice-pw"} {
+		if got := r.Redact(innocent); got != innocent {
+			t.Errorf("Redact changed innocent text %q to %q", innocent, got)
+		}
+	}
+}
+
+func TestEnvironmentSecretsAreRegistered(t *testing.T) {
+	s := testScope().Child()
+	if _, _, err := s.Expand("PASS ${ALICE_PASSWORD}"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.SecretValues(); len(got) != 1 || got[0] != "s3cret-pw" {
+		t.Errorf("SecretValues = %q, want the environment secret", got)
+	}
+	m := NewScope(func(k string) (string, bool) { return "campus-" + k, true })
+	m.MarkSecret("LOGIN")
+	if _, display, _ := m.Expand("a LOGIN bob ${LOGIN}"); display != "a LOGIN bob "+Mask {
+		t.Errorf("an author-marked secret is shown: %q", display)
+	}
+}

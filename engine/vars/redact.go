@@ -1,0 +1,167 @@
+package vars
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html"
+	"mime/quotedprintable"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Redactor removes secrets from text that is about to be shown or stored:
+// in clear, URL-encoded, quoted-printable and HTML-escaped, and inside any
+// base64 string that encodes them, at any offset (AUTH PLAIN
+// "\0user\0secret", AUTH LOGIN, HTTP Basic "user:secret"). One Redactor
+// holds every secret of a lab run, registered before the first byte is
+// sent; every output is made from text that went through it.
+type Redactor struct {
+	secrets [][]byte // raw secrets, for the base64 token scan
+	needles []string // literal forms, longest first
+}
+
+// minSecret is the shortest secret masked: shorter ones would eat
+// ordinary text.
+const minSecret = 3
+
+// NewRedactor returns a redactor for secrets (empty and very short ones
+// are ignored).
+func NewRedactor(secrets []string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add registers more secrets.
+func (r *Redactor) Add(secrets ...string) {
+	seen := map[string]bool{}
+	for _, n := range r.needles {
+		seen[n] = true
+	}
+	for _, sec := range secrets {
+		if len(sec) < minSecret || seen["\x00"+sec] {
+			continue
+		}
+		seen["\x00"+sec] = true
+		r.secrets = append(r.secrets, []byte(sec))
+		for _, n := range append(encodedForms(sec), base64Cores(sec)...) {
+			if !seen[n] {
+				seen[n] = true
+				r.needles = append(r.needles, n)
+			}
+		}
+	}
+	// Longest first, so a form containing another is masked whole.
+	sort.SliceStable(r.needles, func(i, j int) bool { return len(r.needles[i]) > len(r.needles[j]) })
+}
+
+// encodedForms are the secret as it is and as text encodings carry it.
+func encodedForms(sec string) []string {
+	var qp bytes.Buffer
+	w := quotedprintable.NewWriter(&qp)
+	_, _ = w.Write([]byte(sec))
+	_ = w.Close()
+	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), html.EscapeString(sec), qp.String(),
+		strings.NewReplacer(`"`, "&quot;", "'", "&apos;").Replace(html.EscapeString(sec))}
+	return forms
+}
+
+// base64Cores returns, for each of the three alignments a secret can have
+// inside a longer base64 string, the part of its encoding that does not
+// depend on the neighbouring bytes, in the standard and URL alphabets. The
+// token scan in Redact finds the rest; the cores also catch a base64 run
+// broken by something the scan does not see as base64.
+func base64Cores(secret string) []string {
+	var out []string
+	for shift := 0; shift < 3; shift++ {
+		pad := strings.Repeat("\x00", shift)
+		enc := base64.StdEncoding.EncodeToString([]byte(pad + secret))
+		// Characters touching the padding or the next byte are unstable.
+		startChar := (shift*8 + 5) / 6
+		endChar := (shift + len(secret)) * 8 / 6
+		enc = strings.TrimRight(enc, "=")
+		if endChar > len(enc) {
+			endChar = len(enc)
+		}
+		if endChar-startChar >= 4 {
+			core := enc[startChar:endChar]
+			out = append(out, core)
+			if u := strings.NewReplacer("+", "-", "/", "_").Replace(core); u != core {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// Redact masks every secret in s.
+func (r *Redactor) Redact(s string) string {
+	if r == nil || len(r.secrets) == 0 {
+		return s
+	}
+	s = r.maskBase64Tokens(s)
+	for _, n := range r.needles {
+		if strings.Contains(s, n) {
+			s = strings.ReplaceAll(s, n, Mask)
+		}
+	}
+	return s
+}
+
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+}
+
+// maskBase64Tokens replaces every run of base64 characters that decodes,
+// from any of its four character offsets and in either alphabet, to bytes
+// containing a secret. The whole run goes, so the characters at the edges,
+// which carry bits of the secret mixed with its neighbours, go too.
+func (r *Redactor) maskBase64Tokens(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isBase64Char(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64Char(s[j]) {
+			j++
+		}
+		if r.encodesSecret(s[i:j]) {
+			b.WriteString(s[last:i])
+			b.WriteString(Mask)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func (r *Redactor) encodesSecret(tok string) bool {
+	if len(tok) < 4 {
+		return false
+	}
+	std := strings.NewReplacer("-", "+", "_", "/", "=", "").Replace(tok)
+	for off := 0; off < 4 && off < len(std); off++ {
+		u := std[off:]
+		if len(u)%4 == 1 {
+			u = u[:len(u)-1]
+		}
+		dec, err := base64.RawStdEncoding.DecodeString(u)
+		if err != nil {
+			continue
+		}
+		for _, sec := range r.secrets {
+			if len(dec) >= len(sec) && bytes.Contains(dec, sec) {
+				return true
+			}
+		}
+	}
+	return false
+}
