@@ -2,9 +2,10 @@
 // and IMAP servers: a message accepted by SMTP is at once in the recipient's
 // POP3 maildrop and IMAP INBOX.
 //
-// The store is in memory and deterministic: UIDVALIDITY is fixed, UIDs are
-// sequential and time comes from a Clock that a lab run can make fixed, so the
-// same lab gives the same transcript on every run.
+// The store is in memory and deterministic: UIDVALIDITY counts mailbox
+// creations from a fixed base, UIDs are sequential and time comes from a
+// Clock that a lab run can make fixed, so the same lab gives the same
+// transcript on every run.
 package mailstore
 
 import (
@@ -26,8 +27,11 @@ var (
 	ErrTooBig        = errors.New("mailstore: message too big")
 )
 
-// DefaultUIDValidity is the UIDVALIDITY of every mailbox created by a store
-// whose Config leaves it zero: fixed so transcripts are reproducible.
+// DefaultUIDValidity is the UIDVALIDITY of the first mailbox created by a
+// store whose Config leaves it zero (the first user's INBOX). Each later
+// creation gets the next number, so a mailbox deleted and created again
+// never reuses a UIDVALIDITY (RFC 3501 2.3.1.1), and the numbers are the
+// same on every run.
 const DefaultUIDValidity = 1700000000
 
 // Clock supplies time to the store and to the servers. A lab run uses a
@@ -77,7 +81,7 @@ type Config struct {
 	Domain      string // mail domain of the local users, e.g. "example.com"
 	Users       []User // accounts; DefaultUsers when empty
 	Clock       Clock  // SystemClock when nil
-	UIDValidity uint32 // DefaultUIDValidity when zero
+	UIDValidity uint32 // UIDVALIDITY of the first mailbox; DefaultUIDValidity when zero
 	MaxMessage  int    // largest message in bytes; 10 MiB when zero
 }
 
@@ -116,6 +120,9 @@ type mailbox struct {
 	uidNext     uint32
 	subscribed  bool
 	messages    []*Message
+	// keywords are the keywords ever used in the mailbox, in order of
+	// first use: IMAP announces them in FLAGS and PERMANENTFLAGS.
+	keywords []string
 }
 
 type account struct {
@@ -129,6 +136,7 @@ type Store struct {
 	domain      string
 	clock       Clock
 	uidValidity uint32
+	created     uint32 // mailboxes created so far: the next UIDVALIDITY's offset
 	maxMessage  int
 	accounts    map[string]*account
 	watchers    map[string]map[int]chan struct{} // user/mailbox -> id -> signal
@@ -172,7 +180,9 @@ func New(cfg Config) *Store {
 // newMailbox starts unsubscribed, INBOX included: like Dovecot, nothing is
 // subscribed until a client says SUBSCRIBE, so LSUB starts empty.
 func (s *Store) newMailbox(name string) *mailbox {
-	return &mailbox{name: name, uidValidity: s.uidValidity, uidNext: 1}
+	mb := &mailbox{name: name, uidValidity: s.uidValidity + s.created, uidNext: 1}
+	s.created++
+	return mb
 }
 
 // Domain is the store's mail domain.
@@ -246,7 +256,18 @@ func (s *Store) appendLocked(mb *mailbox, flags []string, date time.Time, data [
 	m := &Message{UID: mb.uidNext, Flags: normalizeFlags(flags), InternalDate: date, Data: slices.Clone(data)}
 	mb.uidNext++
 	mb.messages = append(mb.messages, m)
+	mb.noteKeywords(m.Flags)
 	return m.UID
+}
+
+// noteKeywords remembers keywords (flags without a backslash) not seen
+// before in the mailbox.
+func (mb *mailbox) noteKeywords(flags []string) {
+	for _, f := range flags {
+		if !strings.HasPrefix(f, `\`) && !slices.ContainsFunc(mb.keywords, func(k string) bool { return strings.EqualFold(k, f) }) {
+			mb.keywords = append(mb.keywords, f)
+		}
+	}
 }
 
 func normalizeFlags(flags []string) []string {
@@ -291,6 +312,7 @@ type MailboxInfo struct {
 	Unseen      int
 	UIDNext     uint32
 	UIDValidity uint32
+	Keywords    []string // keywords used in the mailbox, in order of first use
 }
 
 // Mailboxes lists the user's mailboxes, INBOX first, then by name.
@@ -315,7 +337,7 @@ func (s *Store) Mailboxes(user string) ([]MailboxInfo, error) {
 }
 
 func infoLocked(mb *mailbox) MailboxInfo {
-	info := MailboxInfo{Name: mb.name, Subscribed: mb.subscribed, Messages: len(mb.messages), UIDNext: mb.uidNext, UIDValidity: mb.uidValidity}
+	info := MailboxInfo{Name: mb.name, Subscribed: mb.subscribed, Messages: len(mb.messages), UIDNext: mb.uidNext, UIDValidity: mb.uidValidity, Keywords: slices.Clone(mb.keywords)}
 	for _, m := range mb.messages {
 		if m.HasFlag(`\Recent`) {
 			info.Recent++
@@ -388,16 +410,40 @@ func (s *Store) RenameMailbox(user, from, to string) error {
 	}
 	if src.name == "INBOX" {
 		dst := s.newMailbox(toKey)
-		dst.messages, dst.uidNext = src.messages, src.uidNext
-		src.messages = nil
+		dst.messages, dst.uidNext, dst.keywords = src.messages, src.uidNext, src.keywords
+		src.messages, src.keywords = nil, nil
 		a.mailboxes[toKey] = dst
 		return nil
 	}
-	delete(a.mailboxes, src.name)
-	src.name = toKey
-	a.mailboxes[toKey] = src
+	// Inferior names move along (RFC 3501 6.3.5): "Work" to "Old" takes
+	// "Work/2026" to "Old/2026".
+	oldName := src.name
+	prefix := oldName + HierarchyDelimiter
+	moved := []*mailbox{src}
+	for key, mb := range a.mailboxes {
+		if strings.HasPrefix(key, prefix) {
+			moved = append(moved, mb)
+		}
+	}
+	for _, mb := range moved {
+		newName := toKey + strings.TrimPrefix(mb.name, oldName)
+		if other, ok := a.mailboxes[newName]; ok && !slices.Contains(moved, other) {
+			return ErrMailboxExists
+		}
+	}
+	for _, mb := range moved {
+		delete(a.mailboxes, mb.name)
+	}
+	for _, mb := range moved {
+		mb.name = toKey + strings.TrimPrefix(mb.name, oldName)
+		a.mailboxes[mb.name] = mb
+	}
 	return nil
 }
+
+// HierarchyDelimiter separates the levels of mailbox names ("Work/2026").
+const HierarchyDelimiter = "/"
+
 
 // SetSubscribed marks a mailbox subscribed or not (IMAP SUBSCRIBE, LSUB).
 func (s *Store) SetSubscribed(user, name string, on bool) error {
@@ -411,8 +457,8 @@ func (s *Store) SetSubscribed(user, name string, on bool) error {
 	return nil
 }
 
-// Append adds a message to a mailbox and returns its UID. A zero date means
-// the store's clock.
+// Append adds a message to a mailbox with the \Recent flag (RFC 3501
+// 6.3.11) and returns its UID. A zero date means the store's clock.
 func (s *Store) Append(user, name string, flags []string, date time.Time, data []byte) (uint32, error) {
 	if len(data) > s.maxMessage {
 		return 0, ErrTooBig
@@ -426,7 +472,7 @@ func (s *Store) Append(user, name string, flags []string, date time.Time, data [
 	if date.IsZero() {
 		date = s.clock.Now()
 	}
-	uid := s.appendLocked(mb, flags, date, data)
+	uid := s.appendLocked(mb, append(slices.Clone(flags), `\Recent`), date, data)
 	s.notifyLocked(user, mb.name)
 	return uid, nil
 }
@@ -489,6 +535,7 @@ func (s *Store) UpdateFlags(user, name string, uids []uint32, op FlagOp, flags [
 			next = append(next, `\Recent`)
 		}
 		m.Flags = normalizeFlags(next)
+		mb.noteKeywords(m.Flags)
 		out[m.UID] = slices.Clone(m.Flags)
 	}
 	if len(out) > 0 {
@@ -497,9 +544,11 @@ func (s *Store) UpdateFlags(user, name string, uids []uint32, op FlagOp, flags [
 	return out, nil
 }
 
-// ClearRecent removes \Recent from every message of a mailbox; the first
-// session to select a mailbox takes the recent messages for itself.
-func (s *Store) ClearRecent(user, name string) error {
+// ClearRecent removes \Recent from the messages of a mailbox with a UID up
+// to through: the first session to see a message takes it as recent for
+// itself. A message that arrived after that session looked keeps its
+// \Recent for the next one to look.
+func (s *Store) ClearRecent(user, name string, through uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mb, err := s.mailboxLocked(user, name)
@@ -507,7 +556,9 @@ func (s *Store) ClearRecent(user, name string) error {
 		return err
 	}
 	for _, m := range mb.messages {
-		m.Flags = slices.DeleteFunc(m.Flags, func(f string) bool { return f == `\Recent` })
+		if m.UID <= through {
+			m.Flags = slices.DeleteFunc(m.Flags, func(f string) bool { return f == `\Recent` })
+		}
 	}
 	return nil
 }

@@ -52,6 +52,13 @@ var commands = map[string]handler{
 	"FETCH":        {states: selectedOnly, uid: true, run: (*session).cmdFetch},
 	"STORE":        {states: selectedOnly, uid: true, run: (*session).cmdStore},
 	"COPY":         {states: selectedOnly, uid: true, run: (*session).cmdCopy},
+	"MOVE":         {states: selectedOnly, uid: true, run: (*session).cmdCopy},
+
+	"NAMESPACE":      {states: authenticated, run: (*session).cmdNamespace},
+	"UNSELECT":       {states: selectedOnly, run: (*session).cmdUnselect},
+	"ID":             {states: anyState, run: (*session).cmdID},
+	"ENABLE":         {states: authenticated, run: (*session).cmdEnable},
+	"UNAUTHENTICATE": {states: authenticated, run: (*session).cmdUnauthenticate},
 }
 
 // wantArgs checks the argument count; IMAP has no optional trailing junk.
@@ -269,6 +276,10 @@ func (s *session) cmdCopy(cmd command) result {
 	if len(uids) == 0 {
 		return tagOK("No messages found.")
 	}
+	move := cmd.name == "MOVE"
+	if move && s.sel.readOnly {
+		return tagNO("Mailbox is read-only (EXAMINE); SELECT it to move messages out.")
+	}
 	if info.Messages+len(uids) > s.srv.cfg.MaxMailboxMessages {
 		return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s would exceed %d messages.", info.Name, s.srv.cfg.MaxMailboxMessages))
 	}
@@ -279,7 +290,15 @@ func (s *session) cmdCopy(cmd command) result {
 	if len(newUIDs) != len(uids) {
 		return tagNO("[EXPUNGEISSUED] Some of the messages no longer exist.")
 	}
-	return tagOK(fmt.Sprintf("[COPYUID %d %s %s] Copy completed.", info.UIDValidity, formatUIDSet(uids), formatUIDSet(newUIDs)))
+	copyUID := fmt.Sprintf("[COPYUID %d %s %s]", info.UIDValidity, formatUIDSet(uids), formatUIDSet(newUIDs))
+	if move {
+		// RFC 6851: COPYUID comes untagged, then the EXPUNGEs, which the
+		// sync after every command reports.
+		s.untagged("OK " + copyUID + " Moved UIDs.")
+		s.store.Expunge(s.user, s.sel.name, uids)
+		return tagOK("Move completed.")
+	}
+	return tagOK(copyUID + " Copy completed.")
 }
 
 func (s *session) cmdIdle(cmd command) result {
@@ -326,7 +345,9 @@ func (s *session) cmdIdle(cmd command) result {
 			case r.err != nil && errors.Is(r.err, errLineTooLong):
 				return tagBAD("Expected DONE.")
 			case r.err != nil:
-				if errors.Is(r.err, os.ErrDeadlineExceeded) {
+				if s.srv.shuttingDown() {
+					s.untagged("BYE Server shutting down.")
+				} else if errors.Is(r.err, os.ErrDeadlineExceeded) {
 					s.untagged("BYE Disconnected for inactivity.")
 				}
 				s.dead = r.err

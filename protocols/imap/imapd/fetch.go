@@ -284,10 +284,11 @@ func (s *session) cmdFetch(cmd command) result {
 	for _, it := range items {
 		seen = seen || it.setsSeen()
 	}
-	msgs, _, err := s.snapshot()
+	msgs, info, err := s.snapshot()
 	if err != nil {
 		return tagNO("Mailbox is gone.")
 	}
+	s.announceKeywords(info.Keywords)
 	missing := false
 	for _, i := range idx {
 		uid := s.sel.uids[i]
@@ -428,6 +429,9 @@ func (s *session) cmdStore(cmd command) result {
 	updated, err := s.store.UpdateFlags(s.user, s.sel.name, uids, op, flags)
 	if err != nil {
 		return tagNO("Mailbox is gone.")
+	}
+	if info, err := s.store.Status(s.user, s.sel.name); err == nil {
+		s.announceKeywords(info.Keywords) // a new keyword before the FETCH that shows it
 	}
 	for _, n := range idx {
 		uid := s.sel.uids[n]

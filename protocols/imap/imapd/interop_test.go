@@ -136,16 +136,16 @@ func TestPythonImaplibTLS(t *testing.T) {
 		want map[string]any
 	}{
 		{"starttls", serverOptions{tls: true, secureOnly: true}, map[string]any{
-			"before":   []any{"IDLE", "IMAP4REV1", "LITERAL+", "LOGINDISABLED", "SASL-IR", "STARTTLS", "UIDPLUS"},
+			"before":   []any{"CHILDREN", "ENABLE", "ID", "IDLE", "IMAP4REV1", "LIST-EXTENDED", "LIST-STATUS", "LITERAL+", "LOGINDISABLED", "MOVE", "NAMESPACE", "SASL-IR", "STARTTLS", "UIDPLUS", "UNAUTHENTICATE", "UNSELECT"},
 			"starttls": "OK",
-			"after":    []any{"AUTH=PLAIN", "IDLE", "IMAP4REV1", "LITERAL+", "SASL-IR", "UIDPLUS"},
+			"after":    []any{"AUTH=PLAIN", "CHILDREN", "ENABLE", "ID", "IDLE", "IMAP4REV1", "LIST-EXTENDED", "LIST-STATUS", "LITERAL+", "MOVE", "NAMESPACE", "SASL-IR", "UIDPLUS", "UNAUTHENTICATE", "UNSELECT"},
 			"wrong":    "b'[AUTHENTICATIONFAILED] Authentication failed.'",
 			"login":    "OK",
 			"select":   "0",
 			"logout":   "BYE",
 		}},
 		{"imaps", serverOptions{implicitTLS: true, secureOnly: true}, map[string]any{
-			"after":  []any{"AUTH=PLAIN", "IDLE", "IMAP4REV1", "LITERAL+", "SASL-IR", "UIDPLUS"},
+			"after":  []any{"AUTH=PLAIN", "CHILDREN", "ENABLE", "ID", "IDLE", "IMAP4REV1", "LIST-EXTENDED", "LIST-STATUS", "LITERAL+", "MOVE", "NAMESPACE", "SASL-IR", "UIDPLUS", "UNAUTHENTICATE", "UNSELECT"},
 			"wrong":  "b'[AUTHENTICATIONFAILED] Authentication failed.'",
 			"login":  "OK",
 			"select": "0",

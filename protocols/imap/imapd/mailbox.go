@@ -11,13 +11,33 @@ import (
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
-// mailboxArg reads a mailbox name argument.
+// mailboxArg reads a mailbox name argument. An empty name is a name (of
+// no mailbox): commands answer NO for it, as Dovecot does.
 func mailboxArg(a arg) (string, bool) {
-	name, ok := a.astring()
-	if !ok || name == "" {
-		return "", false
+	return a.astring()
+}
+
+// maxMailboxName bounds a mailbox name in bytes, like Dovecot's limit.
+const maxMailboxName = 255
+
+// invalidName says why a name cannot be given to a new mailbox, or "".
+func invalidName(name string) string {
+	switch {
+	case name == "":
+		return "Empty mailbox name."
+	case len(name) > maxMailboxName:
+		return fmt.Sprintf("Mailbox name longer than %d bytes.", maxMailboxName)
+	case strings.ContainsAny(name, "*%"):
+		return "Mailbox names may not contain the LIST wildcards * and %."
+	case strings.HasPrefix(name, hierarchyDelimiter) || strings.Contains(name, hierarchyDelimiter+hierarchyDelimiter):
+		return "Mailbox name has an empty level (" + hierarchyDelimiter + hierarchyDelimiter + ")."
 	}
-	return name, true
+	for i := 0; i < len(name); i++ {
+		if name[i] < ' ' || name[i] == 0x7f {
+			return "Mailbox names may not contain control characters."
+		}
+	}
+	return ""
 }
 
 func (s *session) cmdSelect(cmd command) result {
@@ -41,6 +61,7 @@ func (s *session) cmdSelect(cmd command) result {
 		uidValidity: info.UIDValidity,
 		flags:       map[uint32]string{},
 		recent:      map[uint32]bool{},
+		keywords:    info.Keywords,
 	}
 	firstUnseen := 0
 	for i, m := range msgs {
@@ -54,14 +75,11 @@ func (s *session) cmdSelect(cmd command) result {
 		}
 	}
 	if !sel.readOnly && len(sel.recent) > 0 {
-		s.store.ClearRecent(s.user, sel.name)
+		s.store.ClearRecent(s.user, sel.name, sel.uids[len(sel.uids)-1])
 	}
-	s.untagged(`FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`)
-	if sel.readOnly {
-		s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox.")
-	} else {
-		s.untagged(`OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] Flags permitted.`)
-	}
+	s.sel = sel
+	s.writeFlags()
+	s.sel = nil
 	s.untagged(fmt.Sprintf("%d EXISTS", len(sel.uids)))
 	s.untagged(fmt.Sprintf("%d RECENT", len(sel.recent)))
 	if firstUnseen > 0 {
@@ -81,9 +99,14 @@ func (s *session) cmdCreate(cmd command) result {
 		return r
 	}
 	name, ok := mailboxArg(cmd.args[0])
-	name = strings.TrimSuffix(name, "/")
-	if !ok || name == "" {
+	if !ok {
 		return tagBAD("Expected CREATE mailbox.")
+	}
+	// "Work/" announces that Work will hold other mailboxes (RFC 3501
+	// 6.3.3); it is still the mailbox Work.
+	name = strings.TrimSuffix(name, hierarchyDelimiter)
+	if why := invalidName(name); why != "" {
+		return tagNO("[CANNOT] Invalid mailbox name: " + why)
 	}
 	switch err := s.store.CreateMailbox(s.user, name); {
 	case errors.Is(err, mailstore.ErrMailboxExists):
@@ -124,6 +147,10 @@ func (s *session) cmdRename(cmd command) result {
 	to, ok2 := mailboxArg(cmd.args[1])
 	if !ok1 || !ok2 {
 		return tagBAD("Expected RENAME from to.")
+	}
+	to = strings.TrimSuffix(to, hierarchyDelimiter)
+	if why := invalidName(to); why != "" {
+		return tagNO("[CANNOT] Invalid mailbox name: " + why)
 	}
 	switch err := s.store.RenameMailbox(s.user, from, to); {
 	case errors.Is(err, mailstore.ErrNoSuchMailbox):
@@ -167,102 +194,6 @@ func (s *session) cmdSubscribe(cmd command) result {
 	return tagOK("Unsubscribe completed.")
 }
 
-// hierarchyDelimiter separates levels of mailbox names ("Work/2026").
-const hierarchyDelimiter = "/"
-
-func (s *session) cmdList(cmd command) result {
-	usage := cmd.name + ` reference pattern, e.g. ` + cmd.name + ` "" *`
-	if r, ok := wantArgs(cmd, 2, usage); !ok {
-		return r
-	}
-	ref, ok1 := cmd.args[0].astring()
-	pattern, ok2 := cmd.args[1].astring()
-	if !ok1 || !ok2 {
-		return tagBAD("Expected " + usage + ".")
-	}
-	done := tagOK(strings.ToUpper(cmd.name[:1]) + strings.ToLower(cmd.name[1:]) + " completed.")
-	if pattern == "" {
-		if cmd.name == "LIST" {
-			s.untagged(`LIST (\Noselect) "` + hierarchyDelimiter + `" ""`)
-		}
-		return done
-	}
-	boxes, err := s.store.Mailboxes(s.user)
-	if err != nil {
-		return tagNO("Can't list mailboxes.")
-	}
-	full := ref + pattern
-	for _, mb := range boxes {
-		target := mb.Name
-		if target == "INBOX" {
-			if !matchPattern(strings.ToUpper(full), target) {
-				continue
-			}
-		} else if !matchPattern(full, target) {
-			continue
-		}
-		var line bytes.Buffer
-		if cmd.name == "LSUB" {
-			if !mb.Subscribed {
-				continue
-			}
-			line.WriteString("LSUB () ")
-		} else {
-			line.WriteString("LIST (" + childrenAttr(boxes, mb.Name) + ") ")
-		}
-		line.WriteString(`"` + hierarchyDelimiter + `" `)
-		writeAString(&line, mb.Name)
-		s.untagged(line.String())
-	}
-	return done
-}
-
-func childrenAttr(boxes []mailstore.MailboxInfo, name string) string {
-	for _, mb := range boxes {
-		if strings.HasPrefix(mb.Name, name+hierarchyDelimiter) {
-			return `\HasChildren`
-		}
-	}
-	return `\HasNoChildren`
-}
-
-// matchPattern matches LIST wildcards: '*' matches anything, '%' anything
-// but the hierarchy delimiter. Dynamic programming keeps hostile patterns
-// ("*a*a*a*...") linear in name length per pattern byte.
-func matchPattern(pattern, name string) bool {
-	// cur[j] reports whether pattern[:i] matches name[:j].
-	cur := make([]bool, len(name)+1)
-	next := make([]bool, len(name)+1)
-	cur[0] = true
-	for i := 0; i < len(pattern); i++ {
-		c := pattern[i]
-		for j := range next {
-			next[j] = false
-		}
-		switch c {
-		case '*', '%':
-			reach := false
-			for j := 0; j <= len(name); j++ {
-				if cur[j] {
-					reach = true
-				}
-				next[j] = reach
-				if c == '%' && j < len(name) && name[j] == hierarchyDelimiter[0] {
-					reach = false
-				}
-			}
-		default:
-			for j := 0; j < len(name); j++ {
-				if cur[j] && name[j] == c {
-					next[j+1] = true
-				}
-			}
-		}
-		cur, next = next, cur
-	}
-	return cur[len(name)]
-}
-
 func (s *session) cmdStatus(cmd command) result {
 	usage := "STATUS mailbox (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)"
 	if r, ok := wantArgs(cmd, 2, usage); !ok {
@@ -272,14 +203,35 @@ func (s *session) cmdStatus(cmd command) result {
 	if !ok || cmd.args[1].kind != argList || len(cmd.args[1].list) == 0 {
 		return tagBAD("Expected " + usage + ".")
 	}
+	if _, err := statusItems(mailstore.MailboxInfo{}, cmd.args[1].list); err != nil {
+		return tagBAD(err.Error())
+	}
 	info, err := s.store.Status(s.user, name)
 	if err != nil {
 		return tagNO("Mailbox doesn't exist: " + name)
 	}
+	s.writeStatus(info, cmd.args[1].list)
+	return tagOK("Status completed.")
+}
+
+// writeStatus writes "* STATUS name (items)"; the items must have passed
+// statusItems already.
+func (s *session) writeStatus(info mailstore.MailboxInfo, items []arg) {
+	text, _ := statusItems(info, items)
+	var line bytes.Buffer
+	line.WriteString("STATUS ")
+	writeAString(&line, info.Name)
+	line.WriteString(" (" + text + ")")
+	s.untagged(line.String())
+}
+
+// statusItems renders the STATUS items asked for, for STATUS and for
+// LIST ... RETURN (STATUS (...)).
+func statusItems(info mailstore.MailboxInfo, list []arg) (string, error) {
 	var items []string
-	for _, item := range cmd.args[1].list {
+	for _, item := range list {
 		if item.kind != argAtom {
-			return tagBAD("Unknown STATUS item " + item.String() + ".")
+			return "", errors.New("Unknown STATUS item " + item.String() + ".")
 		}
 		var n int64
 		switch strings.ToUpper(item.text) {
@@ -294,16 +246,11 @@ func (s *session) cmdStatus(cmd command) result {
 		case "UNSEEN":
 			n = int64(info.Unseen)
 		default:
-			return tagBAD("Unknown STATUS item " + item.String() + ".")
+			return "", errors.New("Unknown STATUS item " + item.String() + ".")
 		}
 		items = append(items, strings.ToUpper(item.text)+" "+strconv.FormatInt(n, 10))
 	}
-	var line bytes.Buffer
-	line.WriteString("STATUS ")
-	writeAString(&line, info.Name)
-	line.WriteString(" (" + strings.Join(items, " ") + ")")
-	s.untagged(line.String())
-	return tagOK("Status completed.")
+	return strings.Join(items, " "), nil
 }
 
 func (s *session) cmdAppend(cmd command) result {

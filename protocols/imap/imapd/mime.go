@@ -3,7 +3,6 @@ package imapd
 import (
 	"bytes"
 	"mime"
-	"net/mail"
 	"sort"
 	"strconv"
 	"strings"
@@ -300,36 +299,6 @@ func (e *entity) envelope(b *bytes.Buffer) {
 	writeNString(b, e.get("In-Reply-To"))
 	b.WriteByte(' ')
 	writeNString(b, e.get("Message-ID"))
-	b.WriteByte(')')
-}
-
-func writeAddressList(b *bytes.Buffer, value string) {
-	if value == "" {
-		b.WriteString("NIL")
-		return
-	}
-	list, err := mail.ParseAddressList(value)
-	if err != nil || len(list) == 0 {
-		b.WriteString("NIL")
-		return
-	}
-	b.WriteByte('(')
-	for _, a := range list {
-		local, domain, _ := strings.Cut(a.Address, "@")
-		b.WriteByte('(')
-		name := a.Name
-		if !isASCII(name) {
-			// ENVELOPE carries header text as sent, so re-encode what
-			// net/mail decoded.
-			name = mime.QEncoding.Encode("utf-8", name)
-		}
-		writeNString(b, name)
-		b.WriteString(" NIL ")
-		writeNString(b, local)
-		b.WriteByte(' ')
-		writeNString(b, domain)
-		b.WriteByte(')')
-	}
 	b.WriteByte(')')
 }
 

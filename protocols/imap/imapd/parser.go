@@ -275,14 +275,14 @@ func (p *parser) literal() (string, error) {
 	return string(p.buf[start:p.pos]), nil
 }
 
-// atom reads an atom. A '[' starts a section that runs to the matching
-// ']' and may hold spaces and lists (BODY[HEADER.FIELDS (FROM)]), followed
+// atom reads an atom. A '[' after BODY and the like starts a section that
+// runs to the matching ']' and may hold spaces and lists (BODY[HEADER.FIELDS (FROM)]), followed
 // by an optional <partial>; the whole is one atom for the FETCH parser.
 func (p *parser) atom() (string, error) {
 	start := p.pos
 	for p.pos < len(p.buf) {
 		c := p.buf[p.pos]
-		if c == '[' {
+		if c == '[' && isSectionPrefix(p.buf[start:p.pos]) {
 			close := bytes.IndexByte(p.buf[p.pos:], ']')
 			if close < 0 {
 				return "", errors.New("missing ']'")
@@ -310,6 +310,18 @@ func (p *parser) atom() (string, error) {
 		return "", fmt.Errorf("unexpected %q at offset %d", p.buf[p.pos], p.pos)
 	}
 	return string(p.buf[start:p.pos]), nil
+}
+
+// isSectionPrefix reports whether an atom so far names a FETCH item with
+// a section. Elsewhere '[' and ']' are plain characters of an astring, so
+// a mailbox called "[" is a name (Dovecot answers NO, not BAD, when it
+// does not exist).
+func isSectionPrefix(word []byte) bool {
+	switch strings.ToUpper(string(word)) {
+	case "BODY", "BODY.PEEK", "BINARY", "BINARY.PEEK", "BINARY.SIZE":
+		return true
+	}
+	return false
 }
 
 // isAtomChar accepts atom characters plus the list wildcards and flag

@@ -190,7 +190,10 @@ func (p *searchParser) key() (searchKey, error) {
 			return nil, err
 		}
 		field := word[:1] + strings.ToLower(word[1:])
-		return func(c *candidate) bool { return headerContains(c.entity(), field, needle) }, nil
+		if word == "SUBJECT" {
+			return func(c *candidate) bool { return headerContains(c.entity(), field, needle) }, nil
+		}
+		return func(c *candidate) bool { return addressContains(c.entity(), field, needle) }, nil
 	case "HEADER":
 		field, err := p.stringArg()
 		if err != nil {

@@ -1,5 +1,7 @@
 // Package imapd is the embedded IMAP4rev1 server of the labs (RFC 3501 with
-// LITERAL+, SASL-IR, IDLE, UIDPLUS, STARTTLS and AUTH=PLAIN). It serves the
+// LITERAL+, SASL-IR, IDLE, UIDPLUS, STARTTLS, AUTH=PLAIN, ID, ENABLE,
+// NAMESPACE, UNSELECT, CHILDREN, LIST-EXTENDED, LIST-STATUS, MOVE and
+// UNAUTHENTICATE). It serves the
 // mailboxes of the shared mailstore, so a message accepted by SMTP shows up
 // in the INBOX, and a session in IDLE hears about it at once.
 //
@@ -12,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/wirebook/wirebook/protocols/internal/serverkit"
@@ -29,7 +32,7 @@ type Config struct {
 	// When false, the server advertises LOGINDISABLED until STARTTLS.
 	AllowInsecureAuth *bool
 
-	MaxLine        int           // longest command line without literals; default 8192
+	MaxLine        int           // longest command line without literals; default 65536, as Dovecot
 	MaxLiteral     int           // largest APPEND literal; default Store.MaxMessage()
 	MaxConnections int           // concurrent sessions; default 100
 	IdleTimeout    time.Duration // autologout timer, also in IDLE; default 30 minutes
@@ -46,6 +49,32 @@ type Server struct {
 	cfg Config
 
 	conns serverkit.Tracker
+
+	// mu guards closing and live. A session arms each read under mu, so
+	// a read armed after Close began fails at once instead of waiting.
+	mu      sync.Mutex
+	closing bool
+	live    map[net.Conn]struct{}
+	drained chan struct{} // closed when the last session ends during Close
+}
+
+// errShutdown ends a session's read when the server is closing.
+var errShutdown = errors.New("imapd: server shutting down")
+
+// armRead sets conn's read deadline, or fails once the server is closing.
+func (s *Server) armRead(conn net.Conn, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return errShutdown
+	}
+	return conn.SetReadDeadline(time.Now().Add(d))
+}
+
+func (s *Server) shuttingDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 // New returns a server; zero Config fields get their defaults.
@@ -54,7 +83,7 @@ func New(cfg Config) *Server {
 		cfg.Hostname = "mail.example.com"
 	}
 	if cfg.MaxLine <= 0 {
-		cfg.MaxLine = 8192
+		cfg.MaxLine = 65536
 	}
 	if cfg.MaxLiteral <= 0 && cfg.Store != nil {
 		cfg.MaxLiteral = cfg.Store.MaxMessage()
@@ -96,11 +125,51 @@ func (s *Server) serveConn(conn net.Conn) {
 			fmt.Fprintf(conn, "* BYE Internal server error: %v\r\n", r)
 		}
 	}()
+	s.mu.Lock()
+	if s.live == nil {
+		s.live = map[net.Conn]struct{}{}
+	}
+	s.live[conn] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.live, conn)
+		if len(s.live) == 0 && s.drained != nil {
+			close(s.drained)
+			s.drained = nil
+		}
+		s.mu.Unlock()
+	}()
 	newSession(s, conn).serve()
 }
 
+// shutdownGrace is how long Close lets sessions finish the command they
+// are running and say "* BYE" before it cuts their connections.
+const shutdownGrace = 2 * time.Second
+
 // Close stops every listener and session and waits for their goroutines.
+// Sessions waiting for a command, or in IDLE, get "* BYE Server shutting
+// down." first, as Dovecot's do.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	for conn := range s.live {
+		conn.SetReadDeadline(time.Now()) // wakes the read; the session says BYE
+	}
+	var drained chan struct{}
+	if len(s.live) > 0 && s.drained == nil {
+		s.drained = make(chan struct{})
+		drained = s.drained
+	}
+	s.mu.Unlock()
+	if drained != nil {
+		stop := time.NewTimer(shutdownGrace)
+		select {
+		case <-drained:
+		case <-stop.C:
+		}
+		stop.Stop()
+	}
 	return s.conns.Close()
 }
 

@@ -15,9 +15,9 @@ func TestGreeting(t *testing.T) {
 		opt  serverOptions
 		want string
 	}{
-		{"plain", serverOptions{}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS AUTH=PLAIN] wirebook lab IMAP server ready."},
-		{"starttls offered", serverOptions{tls: true}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS STARTTLS AUTH=PLAIN] wirebook lab IMAP server ready."},
-		{"login disabled before TLS", serverOptions{tls: true, secureOnly: true}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS STARTTLS LOGINDISABLED] wirebook lab IMAP server ready."},
+		{"plain", serverOptions{}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE AUTH=PLAIN] wirebook lab IMAP server ready."},
+		{"starttls offered", serverOptions{tls: true}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE STARTTLS AUTH=PLAIN] wirebook lab IMAP server ready."},
+		{"login disabled before TLS", serverOptions{tls: true, secureOnly: true}, "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE STARTTLS LOGINDISABLED] wirebook lab IMAP server ready."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestLectureSession(t *testing.T) {
 		{"A0001", `USER "frobozz" "xyzzy"`,
 			"A0001 BAD Error in IMAP command USER: Unknown command (IMAP logs in with: a1 LOGIN user password).\r\n"},
 		{"A0001", `LOGIN alice alice-pw`,
-			"A0001 OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS] Logged in.\r\n"},
+			"A0001 OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE] Logged in.\r\n"},
 		{"A0002", "SELECT INBOX", "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n" +
 			"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted.\r\n" +
 			"* 3 EXISTS\r\n" +
@@ -206,7 +206,8 @@ func TestAppend(t *testing.T) {
 	c.send("s SELECT INBOX")
 	c.until("s")
 	got := c.transcript("a4", "FETCH 4 (FLAGS INTERNALDATE BODY.PEEK[])")
-	want := fmt.Sprintf("* 4 FETCH (FLAGS (\\Flagged \\Seen) INTERNALDATE \"07-Jan-2026 10:11:12 +0100\" BODY[] {%d}\r\n%s)\r\na4 OK Fetch completed.\r\n", len(msg), msg)
+	// RFC 3501 6.3.11: an appended message is \Recent.
+	want := fmt.Sprintf("* 4 FETCH (FLAGS (\\Flagged \\Seen \\Recent) INTERNALDATE \"07-Jan-2026 10:11:12 +0100\" BODY[] {%d}\r\n%s)\r\na4 OK Fetch completed.\r\n", len(msg), msg)
 	if got != want {
 		t.Errorf("FETCH appended:\n%q\nwant\n%q", got, want)
 	}
@@ -223,7 +224,7 @@ func TestHugeLiteralRefused(t *testing.T) {
 		t.Errorf("APPEND = %q, want %q", got, want)
 	}
 	c.send("a2 LOGIN {99999999999999999999999}")
-	if got, want := c.line(), "a2 BAD Error in IMAP command LOGIN: Literal too big (limit 8192 bytes)."; got != want {
+	if got, want := c.line(), "a2 BAD Error in IMAP command LOGIN: Literal too big (limit 65536 bytes)."; got != want {
 		t.Errorf("LOGIN literal = %q, want %q", got, want)
 	}
 	c.send("a3 NOOP")
@@ -475,7 +476,10 @@ func TestStore(t *testing.T) {
 	c.send("s SELECT INBOX")
 	c.until("s")
 	tests := []struct{ command, want string }{
-		{`STORE 1 FLAGS (\Seen $Work)`, `* 1 FETCH (FLAGS ($Work \Seen \Recent))`},
+		// A new keyword is announced before the FETCH that carries it.
+		{`STORE 1 FLAGS (\Seen $Work)`, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n" +
+			"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted.\r\n" +
+			`* 1 FETCH (FLAGS ($Work \Seen \Recent))`},
 		{`STORE 1 -FLAGS $Work`, `* 1 FETCH (FLAGS (\Seen \Recent))`},
 		{`STORE 1:2 +FLAGS (\flagged)`, "* 1 FETCH (FLAGS (\\Flagged \\Seen \\Recent))\r\n* 2 FETCH (FLAGS (\\Flagged \\Recent))"},
 		{`STORE 2 +FLAGS.SILENT (\Answered)`, ""},
@@ -508,15 +512,15 @@ func TestCopyAndUIDPlus(t *testing.T) {
 	steps := []struct{ command, want string }{
 		{"CREATE Archive", "x OK Create completed.\r\n"},
 		{"SELECT INBOX", ""},
-		{"COPY 2:3 Archive", "x OK [COPYUID 1700000000 2:3 1:2] Copy completed.\r\n"},
-		{"UID COPY 1 Archive", "x OK [COPYUID 1700000000 1 3] Copy completed.\r\n"},
+		{"COPY 2:3 Archive", "x OK [COPYUID 1700000002 2:3 1:2] Copy completed.\r\n"},
+		{"UID COPY 1 Archive", "x OK [COPYUID 1700000002 1 3] Copy completed.\r\n"},
 		{"COPY 1 Missing", "x NO [TRYCREATE] Mailbox doesn't exist: Missing\r\n"},
 		{"COPY 1:* Archive", "x NO [LIMIT] Mailbox Archive would exceed 5 messages.\r\n"},
 		{`STORE 1:2 +FLAGS.SILENT (\Deleted)`, "x OK Store completed.\r\n"},
 		{"UID EXPUNGE 2:3", "* 2 EXPUNGE\r\nx OK Expunge completed.\r\n"},
 		{"STATUS Archive (MESSAGES RECENT UIDNEXT)", "* STATUS Archive (MESSAGES 3 RECENT 3 UIDNEXT 4)\r\nx OK Status completed.\r\n"},
-		{"APPEND Archive {1+}\r\nx", "x OK [APPENDUID 1700000000 4] Append completed.\r\n"},
-		{"APPEND Archive {1+}\r\ny", "x OK [APPENDUID 1700000000 5] Append completed.\r\n"},
+		{"APPEND Archive {1+}\r\nx", "x OK [APPENDUID 1700000002 4] Append completed.\r\n"},
+		{"APPEND Archive {1+}\r\ny", "x OK [APPENDUID 1700000002 5] Append completed.\r\n"},
 		{"APPEND Archive {1+}\r\nz", "x NO [LIMIT] Mailbox Archive is full (5 messages).\r\n"},
 		{"CLOSE", "x OK Close completed.\r\n"},
 		{"STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 1)\r\nx OK Status completed.\r\n"},
@@ -556,7 +560,7 @@ func TestMailboxCommands(t *testing.T) {
 		{`DELETE Stuff`, "m NO Mailbox doesn't exist: Stuff\r\n"},
 		{`DELETE inbox`, "m NO INBOX can't be deleted.\r\n"},
 		{`STATUS inbox (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)`, "* STATUS INBOX (MESSAGES 3 RECENT 3 UIDNEXT 4 UIDVALIDITY 1700000000 UNSEEN 3)\r\nm OK Status completed.\r\n"},
-		{`EXAMINE Work/2026`, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1700000000] UIDs valid\r\n* OK [UIDNEXT 1] Predicted next UID\r\nm OK [READ-ONLY] Examine completed.\r\n"},
+		{`EXAMINE Work/2026`, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1700000003] UIDs valid\r\n* OK [UIDNEXT 1] Predicted next UID\r\nm OK [READ-ONLY] Examine completed.\r\n"},
 		{`FETCH 1:* FLAGS`, "m OK Fetch completed.\r\n"},
 		{`EXPUNGE`, "m NO Mailbox is read-only (EXAMINE); SELECT it to expunge.\r\n"},
 		{`DELETE Work/2026`, "m NO Can't delete the selected mailbox; CLOSE it first.\r\n"},
@@ -577,9 +581,9 @@ func TestAuthenticatePlain(t *testing.T) {
 		lines []string // client lines; after the first, each answers a "+ "
 		want  string
 	}{
-		{"initial response", []string{"a AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlLXB3"}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS] Logged in."},
-		{"continuation", []string{"a AUTHENTICATE PLAIN", "AGJvYgBib2ItcHc="}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS] Logged in."},
-		{"address as user", []string{"a AUTHENTICATE PLAIN", "AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlLXB3"}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS] Logged in."},
+		{"initial response", []string{"a AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlLXB3"}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE] Logged in."},
+		{"continuation", []string{"a AUTHENTICATE PLAIN", "AGJvYgBib2ItcHc="}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE] Logged in."},
+		{"address as user", []string{"a AUTHENTICATE PLAIN", "AGFsaWNlQGV4YW1wbGUuY29tAGFsaWNlLXB3"}, "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE] Logged in."},
 		{"wrong password", []string{"a AUTHENTICATE PLAIN AGFsaWNlAHdyb25n"}, "a NO [AUTHENTICATIONFAILED] Authentication failed."},
 		{"aborted", []string{"a AUTHENTICATE PLAIN", "*"}, "a BAD Error in IMAP command AUTHENTICATE: Authentication aborted by client."},
 		{"bad base64", []string{"a AUTHENTICATE PLAIN", "!!!"}, "a BAD Error in IMAP command AUTHENTICATE: Invalid base64 in authentication response."},
@@ -618,7 +622,7 @@ func TestStartTLS(t *testing.T) {
 	}
 	c.conn = tc
 	c.r.Reset(tc)
-	want := "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS AUTH=PLAIN\r\na3 OK Capability completed.\r\n"
+	want := "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE AUTH=PLAIN\r\na3 OK Capability completed.\r\n"
 	if got := c.transcript("a3", "CAPABILITY"); got != want {
 		t.Errorf("CAPABILITY after TLS = %q, want %q", got, want)
 	}
@@ -643,7 +647,7 @@ func TestImplicitTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(buf[:n]), "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS AUTH=PLAIN] wirebook lab IMAP server ready.\r\n"; got != want {
+	if got, want := string(buf[:n]), "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS ID ENABLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS MOVE UNAUTHENTICATE AUTH=PLAIN] wirebook lab IMAP server ready.\r\n"; got != want {
 		t.Errorf("greeting over TLS = %q, want %q", got, want)
 	}
 }
@@ -687,6 +691,10 @@ func TestCloseEndsSessions(t *testing.T) {
 	srv.Close()
 	if err := <-done; err != nil {
 		t.Errorf("Serve = %v, want nil", err)
+	}
+	// Like Dovecot: a goodbye, also in IDLE, not just a closed socket.
+	if got, want := c.line(), "* BYE Server shutting down."; got != want {
+		t.Errorf("after Close: %q, want %q", got, want)
 	}
 	c.expectClosed()
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,10 @@ func (s *session) serve() {
 			s.replyBad(splitTag(buf), "", fmt.Sprintf("Line too long (maximum %d bytes).", s.srv.cfg.MaxLine))
 		case errors.As(err, &refused):
 			s.refuseLiteral(refused)
+		case s.srv.shuttingDown():
+			s.untagged("BYE Server shutting down.")
+			s.flush()
+			return
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			s.untagged("BYE Disconnected for inactivity.")
 			s.flush()
@@ -105,7 +110,9 @@ func (s *session) serve() {
 // A longer line is consumed to its end and reported as errLineTooLong,
 // with its first bytes returned so the reply can carry the tag.
 func (s *session) readLine(limit int) ([]byte, error) {
-	s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
+	if err := s.srv.armRead(s.conn, s.srv.cfg.IdleTimeout); err != nil {
+		return nil, err
+	}
 	var line []byte
 	for {
 		chunk, err := s.r.ReadSlice('\n')
@@ -167,7 +174,9 @@ func (s *session) readCommand() ([]byte, error) {
 		// Grow the buffer as the bytes arrive: a client that announces a
 		// big literal and sends nothing must not cost its size.
 		data := bytes.NewBuffer(append(buf, "\r\n"...))
-		s.conn.SetReadDeadline(time.Now().Add(s.srv.cfg.IdleTimeout))
+		if err := s.srv.armRead(s.conn, s.srv.cfg.IdleTimeout); err != nil {
+			return nil, err
+		}
 		if _, err := io.CopyN(data, s.r, n); err != nil {
 			return nil, err
 		}
@@ -347,7 +356,8 @@ func (s *session) flush() error {
 
 // capabilities lists what this session may use now, in a stable order.
 func (s *session) capabilities() string {
-	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS"}
+	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS", "ID", "ENABLE",
+		"NAMESPACE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "MOVE", "UNAUTHENTICATE"}
 	if s.state == stateNotAuth {
 		if s.srv.cfg.TLS != nil && !s.tls {
 			caps = append(caps, "STARTTLS")
@@ -373,6 +383,30 @@ type selection struct {
 	uids        []uint32
 	flags       map[uint32]string // flags last reported, to notice changes
 	recent      map[uint32]bool   // messages this session holds as \Recent
+	keywords    []string          // keywords announced in FLAGS
+}
+
+// announceKeywords sends FLAGS and PERMANENTFLAGS again when the mailbox
+// has keywords the session has not announced yet, before any FETCH that
+// could carry one (RFC 3501 7.2.6: a client may reject a flag it was not
+// told about).
+func (s *session) announceKeywords(keywords []string) {
+	if s.sel == nil || len(keywords) <= len(s.sel.keywords) {
+		return // keywords are only ever added, in order
+	}
+	s.sel.keywords = keywords
+	s.writeFlags()
+}
+
+// writeFlags writes the FLAGS and PERMANENTFLAGS of the selection.
+func (s *session) writeFlags() {
+	flags := strings.Join(append(slices.Clone(systemFlags), s.sel.keywords...), " ")
+	s.untagged("FLAGS (" + flags + ")")
+	if s.sel.readOnly {
+		s.untagged("OK [PERMANENTFLAGS ()] Read-only mailbox.")
+	} else {
+		s.untagged(`OK [PERMANENTFLAGS (` + flags + ` \*)] Flags permitted.`)
+	}
 }
 
 // snapshot loads the mailbox's messages by UID.
@@ -391,12 +425,13 @@ func (s *session) snapshot() (map[uint32]*mailstore.Message, mailstore.MailboxIn
 // sync reports what changed in the selected mailbox since the last
 // report: expunged messages (when allowed), new ones and flag changes.
 func (s *session) sync(allowExpunge bool) {
-	msgs, _, err := s.store.Messages(s.user, s.sel.name)
+	msgs, info, err := s.store.Messages(s.user, s.sel.name)
 	if err != nil {
 		s.untagged("BYE Selected mailbox was deleted or renamed, have to disconnect.")
 		s.dead = err
 		return
 	}
+	s.announceKeywords(info.Keywords)
 	byUID := make(map[uint32]*mailstore.Message, len(msgs))
 	for i := range msgs {
 		byUID[msgs[i].UID] = &msgs[i]
@@ -437,7 +472,7 @@ func (s *session) sync(allowExpunge bool) {
 		s.untagged(strconv.Itoa(len(sel.uids)) + " EXISTS")
 		s.untagged(strconv.Itoa(len(sel.recent)) + " RECENT")
 		if takeRecent && !sel.readOnly {
-			s.store.ClearRecent(s.user, sel.name)
+			s.store.ClearRecent(s.user, sel.name, sel.uids[len(sel.uids)-1])
 		}
 	}
 	for i, uid := range sel.uids {

@@ -157,7 +157,7 @@ func TestPipelinedCommandsAnsweredInOrder(t *testing.T) {
 		"+OK Send PASS for bob.",
 		fmt.Sprintf("+OK bob's maildrop has 1 message (%d octets).", len(msg3)),
 		fmt.Sprintf("+OK 1 %d", len(msg3)),
-		fmt.Sprintf("+OK 1 %08x%08x", 1, mailstore.DefaultUIDValidity),
+		fmt.Sprintf("+OK 1 %08x%08x", 1, mailstore.DefaultUIDValidity+1), // bob's INBOX was the second mailbox created
 		"-ERR Unknown command: BOGUS",
 		"+OK mail.example.com POP3 server signing off (1 message left).",
 	}
