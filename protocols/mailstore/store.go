@@ -444,7 +444,6 @@ func (s *Store) RenameMailbox(user, from, to string) error {
 // HierarchyDelimiter separates the levels of mailbox names ("Work/2026").
 const HierarchyDelimiter = "/"
 
-
 // SetSubscribed marks a mailbox subscribed or not (IMAP SUBSCRIBE, LSUB).
 func (s *Store) SetSubscribed(user, name string, on bool) error {
 	s.mu.Lock()

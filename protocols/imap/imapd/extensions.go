@@ -1,6 +1,5 @@
 package imapd
 
-
 // Small extensions that real clients (go-imap v2, mutt, Thunderbird) use:
 // NAMESPACE (RFC 2342), UNSELECT (RFC 3691), ID (RFC 2971), ENABLE (RFC
 // 5161), UNAUTHENTICATE (RFC 8437). MOVE (RFC 6851) shares cmdCopy.
