@@ -172,7 +172,7 @@ func TestGoIMAPClient(t *testing.T) {
 	}
 	search, err = c.UIDSearch(&imap.SearchCriteria{
 		Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Flag: []imap.Flag{imap.FlagSeen}, Larger: 10,
-		Or: [][2]imap.SearchCriteria{{{Body: []string{"Appended"}}, {Text: []string{"nothing-like-this"}}}},
+		Or:  [][2]imap.SearchCriteria{{{Body: []string{"Appended"}}, {Text: []string{"nothing-like-this"}}}},
 		Not: []imap.SearchCriteria{{Flag: []imap.Flag{imap.FlagDeleted}}},
 	}, nil).Wait()
 	must(t, "UID SEARCH", err)
