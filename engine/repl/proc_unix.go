@@ -1,0 +1,28 @@
+//go:build unix
+
+package repl
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// setProcessGroup gives the child its own process group, so that a
+// deadline can stop it and everything it started, and a Ctrl-C in
+// wirebook's terminal is not also taken as one by the lab's code.
+func setProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+}
+
+func interruptProcess(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Signal(os.Interrupt)
+	}
+}
+
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
