@@ -134,6 +134,14 @@ type Block struct {
 	Prefix string
 	// Fence info for printers: the opening fence characters.
 	Fence string
+	// Exec is ExecPycon, ExecConsole or ExecPython for a block the lab runs
+	// as code, "" for a session block. Its prompt lines are Client lines,
+	// its expected output Server lines.
+	Exec string
+	// Code is a "python run" block's source, and CodeLine the line of its
+	// opening fence; the Block itself is the output block after it.
+	Code     []Line
+	CodeLine int
 }
 
 // LineKind says what a block line is.
@@ -199,26 +207,52 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 
 	doc := goldmark.New().Parser().Parse(text.NewReader(md))
 	lines := newLineIndex(src)
+	var pendingRun *Block // a "python run" block waiting for its output block
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fc, isFenced := n.(*ast.FencedCodeBlock)
-		if !entering || !isFenced || fc.Info == nil {
+		if !entering || !isFenced {
 			return ast.WalkContinue, nil
 		}
-		info := string(fc.Info.Segment.Value(md))
+		info := ""
+		if fc.Info != nil {
+			info = string(fc.Info.Segment.Value(md))
+		}
 		fields := strings.Fields(info)
-		if len(fields) == 0 || !isSession(strings.ToLower(fields[0])) {
+		if run := pendingRun; run != nil {
+			pendingRun = nil
+			if len(fields) != 1 || fields[0] != "output" {
+				fail(run.CodeLine, "a `python run` block needs an ```output block right after it (it may be empty)")
+			} else {
+				run.Line = lines.line(fc.Info.Segment.Start)
+				bodyOf(run, fc, src, md, lines, fail)
+				l.Blocks = append(l.Blocks, run)
+				return ast.WalkSkipChildren, nil
+			}
+		}
+		if len(fields) == 0 {
 			return ast.WalkContinue, nil
 		}
-		b := &Block{Index: len(l.Blocks), Proto: strings.ToLower(fields[0]), Attrs: map[string]string{}, InfoText: info}
+		exec := execKind(fields)
+		if exec == "" && !isSession(strings.ToLower(fields[0])) {
+			return ast.WalkContinue, nil
+		}
+		b := &Block{Index: len(l.Blocks), Proto: strings.ToLower(fields[0]), Attrs: map[string]string{}, InfoText: info, Exec: exec}
 		b.Line = lines.line(fc.Info.Segment.Start)
+		known := KnownAttrs
+		if exec != "" {
+			known = ExecAttrs
+		}
 		for _, f := range fields[1:] {
+			if exec == ExecPython && f == "run" {
+				continue
+			}
 			k, v, ok := strings.Cut(f, "=")
 			if !ok || k == "" {
 				fail(b.Line, "attribute %q is not key=value", f)
 				continue
 			}
-			if _, known := KnownAttrs[k]; !known {
-				fail(b.Line, "unknown attribute %q (known: %s)", k, strings.Join(sortedKeys(KnownAttrs), ", "))
+			if _, ok := known[k]; !ok {
+				fail(b.Line, "unknown attribute %q (known: %s)", k, strings.Join(sortedKeys(known), ", "))
 				continue
 			}
 			if _, dup := b.Attrs[k]; dup {
@@ -226,42 +260,72 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 			}
 			b.Attrs[k] = v
 		}
-		infoLineEnd := lines.lineEnd(fc.Info.Segment.Start)
-		b.BodyStart = infoLineEnd
-		openStart := lines.lineStart(fc.Info.Segment.Start)
-		openLine := string(src[openStart:fc.Info.Segment.Start])
-		trimmed := strings.TrimLeft(openLine, " \t>")
-		b.Fence = strings.TrimRight(trimmed, " \t")
-		b.Prefix = openLine[:len(openLine)-len(trimmed)]
-		segs := fc.Lines()
-		if segs.Len() > 0 {
-			last := segs.At(segs.Len() - 1)
-			b.BodyEnd = lines.lineEnd(last.Start)
-		} else {
-			b.BodyEnd = b.BodyStart
-		}
-		for i := 0; i < segs.Len(); i++ {
-			seg := segs.At(i)
-			start := lines.lineStart(seg.Start)
-			end := lines.lineEnd(seg.Start)
-			content := strings.TrimRight(string(seg.Value(md)), "\r\n")
-			ln, err := parseLine(content)
-			ln.Num, ln.Start, ln.End = lines.line(seg.Start), start, end
-			if err != nil {
-				fail(ln.Num, "%v", err)
+		if exec == ExecPython {
+			// The code is kept; the block's body is the output block's.
+			bodyOf(b, fc, src, md, lines, fail)
+			b.Code, b.Lines, b.CodeLine = b.Lines, nil, b.Line
+			for i := range b.Code {
+				b.Code[i].Kind = Client
 			}
-			b.Lines = append(b.Lines, ln)
+			pendingRun = b
+			return ast.WalkSkipChildren, nil
 		}
+		bodyOf(b, fc, src, md, lines, fail)
 		if b.Proto != "" {
 			l.Blocks = append(l.Blocks, b)
 		}
 		return ast.WalkSkipChildren, nil
 	})
+	if pendingRun != nil {
+		fail(pendingRun.CodeLine, "a `python run` block needs an ```output block right after it (it may be empty)")
+	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		return l, errs
 	}
 	return l, nil
+}
+
+// bodyOf fills in a block's body from its fenced code node.
+func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, fail func(int, string, ...any)) {
+	infoLineEnd := lines.lineEnd(fc.Info.Segment.Start)
+	b.BodyStart = infoLineEnd
+	openStart := lines.lineStart(fc.Info.Segment.Start)
+	openLine := string(src[openStart:fc.Info.Segment.Start])
+	trimmed := strings.TrimLeft(openLine, " \t>")
+	b.Fence = strings.TrimRight(trimmed, " \t")
+	b.Prefix = openLine[:len(openLine)-len(trimmed)]
+	segs := fc.Lines()
+	if segs.Len() > 0 {
+		last := segs.At(segs.Len() - 1)
+		b.BodyEnd = lines.lineEnd(last.Start)
+	} else {
+		b.BodyEnd = b.BodyStart
+	}
+	var raw []string
+	for i := 0; i < segs.Len(); i++ {
+		seg := segs.At(i)
+		raw = append(raw, strings.TrimRight(string(seg.Value(md)), "\r\n"))
+	}
+	var kinds []LineKind
+	if b.Exec != "" {
+		kinds = execLines(b.Exec, raw)
+	}
+	for i := 0; i < segs.Len(); i++ {
+		seg := segs.At(i)
+		var ln Line
+		if kinds != nil {
+			ln = Line{Kind: kinds[i], Text: raw[i]}
+		} else {
+			var err error
+			ln, err = parseLine(raw[i])
+			if err != nil {
+				fail(lines.line(seg.Start), "%v", err)
+			}
+		}
+		ln.Num, ln.Start, ln.End = lines.line(seg.Start), lines.lineStart(seg.Start), lines.lineEnd(seg.Start)
+		b.Lines = append(b.Lines, ln)
+	}
 }
 
 func parseLine(s string) (Line, error) {
