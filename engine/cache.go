@@ -50,6 +50,8 @@ type cachedBlock struct {
 	When     time.Time         `json:"when"`
 	// TLSRefused keeps a stopped session's meaning for expect= and check.
 	TLSRefused bool `json:"tls_refused,omitempty"`
+	Raised   bool              `json:"raised,omitempty"`
+	RaisedAt int               `json:"raised_at,omitempty"`
 }
 
 // blockKeys are the hashes of everything that affects a session's
@@ -60,6 +62,9 @@ type blockKeys struct {
 	Servers  string `json:"servers"`  // the server configuration in force
 	Fixtures string `json:"fixtures"` // fixture entries and file contents
 	Version  string `json:"version"`
+	// Interp is the interpreter that runs an executable block (python3's
+	// or bash's version), "" for a session block.
+	Interp string `json:"interp,omitempty"`
 }
 
 func hashStrings(parts ...string) string {
@@ -74,7 +79,7 @@ func hashStrings(parts ...string) string {
 // compared again on every build.
 func blockHash(b *lab.Block) string {
 	parts := []string{b.InfoText}
-	for _, ln := range b.Lines {
+	for _, ln := range append(append([]lab.Line(nil), b.Code...), b.Lines...) {
 		if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
 			parts = append(parts, fmt.Sprint(ln.Kind), ln.Text)
 		}
@@ -105,7 +110,7 @@ func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
 	earlier := ""
 	for _, b := range l.Blocks {
 		bh := blockHash(b)
-		keys = append(keys, blockKeys{Block: bh, Earlier: hashStrings(earlier), Servers: servers, Fixtures: fx, Version: Version})
+		keys = append(keys, blockKeys{Block: bh, Earlier: hashStrings(earlier), Servers: servers, Fixtures: fx, Version: Version, Interp: interpreterKey(b)})
 		earlier += bh
 	}
 	return keys, nil
@@ -171,6 +176,9 @@ func staleReasons(keys []blockKeys, f *cacheFile) []string {
 			if old.Fixtures != k.Fixtures {
 				why = append(why, "the fixtures changed")
 			}
+			if old.Interp != k.Interp {
+				why = append(why, fmt.Sprintf("the interpreter changed (%s, was %s)", orNone(k.Interp), orNone(old.Interp)))
+			}
 			sort.Strings(why)
 			out[i] = strings.Join(why, ", ")
 		}
@@ -208,6 +216,13 @@ func (e *Engine) Explain(path string) ([]string, error) {
 		out[i] = fmt.Sprintf("%s:%d: %s block %d: %s", path, b.Line, b.Proto, i+1, r)
 	}
 	return out, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func writeFileAtomic(path string, data []byte) error {

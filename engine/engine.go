@@ -60,6 +60,9 @@ type Options struct {
 	Secrets []string
 	// Settle is a pause before each block after a lab's first.
 	Settle time.Duration
+	// NoExec runs session blocks but not the code of executable blocks
+	// (pycon, console, python run): their written output is shown.
+	NoExec bool
 }
 
 // ProgressEvent reports the engine's progress.
@@ -176,6 +179,10 @@ type SessionResult struct {
 	// TLSRefused: the server refused STARTTLS/STLS and the session stopped
 	// there, before any later line could go out in clear.
 	TLSRefused bool
+	// Raised is set when a statement of an executable block raised (a
+	// traceback was shown) or a command exited non-zero, at RaisedAt.
+	Raised   bool
+	RaisedAt int
 }
 
 // FindLabs expands paths (files or directories) to lab files in a stable
@@ -290,7 +297,7 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		res.Err = &lab.Error{File: path, Msg: err.Error()}
 		return res
 	}
-	if e.opts.Cache != nil && !e.opts.Refresh {
+	if e.opts.Cache != nil && !e.opts.Refresh && !e.opts.NoExec {
 		// The cache file follows l.Path: an environment's copy has its own.
 		if f := e.opts.Cache.load(l.Path); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
@@ -317,17 +324,23 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		if e.opts.Progress != nil {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks)})
 		}
-		s := run.session(ctx, b)
-		run.verify(s)
+		var s *SessionResult
+		if e.opts.NoExec && b.Exec != "" {
+			s = &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline}
+		} else {
+			s = run.session(ctx, b)
+			run.verify(s)
+		}
 		res.Sessions = append(res.Sessions, s)
 		if e.opts.Progress != nil {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks), Done: true, Elapsed: time.Since(start)})
 		}
 	}
-	if e.opts.Cache != nil {
+	if e.opts.Cache != nil && !e.opts.NoExec {
 		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path}
 		for i, s := range res.Sessions {
-			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, TLSRefused: s.TLSRefused}
+			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, TLSRefused: s.TLSRefused,
+				Raised: s.Raised, RaisedAt: s.RaisedAt}
 			if s.Err != nil {
 				cb.Err = reasonOf(s.Err, s.Block.Line)
 			}
@@ -396,7 +409,7 @@ func (e *Engine) fromCache(l *lab.Lab, f *cacheFile) []*SessionResult {
 	for i, b := range l.Blocks {
 		cb := f.Blocks[i]
 		s := &SessionResult{Block: b, Events: clientLines(b, cb.Events), Server: cb.Server, Software: cb.Software,
-			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true, TLSRefused: cb.TLSRefused}
+			Embedded: cb.Embedded, Insecure: cb.Insecure, When: cb.When, Cached: true, TLSRefused: cb.TLSRefused, Raised: cb.Raised, RaisedAt: cb.RaisedAt}
 		if cb.Err != "" {
 			s.Err = positioned(l, b.Line, errors.New(cb.Err))
 		}

@@ -33,9 +33,13 @@ type labRun struct {
 	scope    *vars.Scope
 	verifier *verifier
 	redactor *vars.Redactor // every secret of the lab, registered before the first session
+	exec     *execState     // the lab's code: names, interpreter; nil until needed
 }
 
 func (r *labRun) close() {
+	if r.exec != nil {
+		r.exec.close()
+	}
 	if r.embedded != nil {
 		_ = r.embedded.Close()
 	}
@@ -261,6 +265,9 @@ func (r *labRun) finishCredentials(ep *endpoint) (*endpoint, error) {
 // session runs one block and returns its transcript, never stopping at an
 // error: the error and everything recorded before it are the result.
 func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
+	if b.Exec != "" {
+		return r.execBlock(ctx, b)
+	}
 	res := &SessionResult{Block: b, Server: b.Attrs["server"], When: r.e.opts.Now()}
 	fail := func(err error) *SessionResult {
 		res.Err = positioned(r.lab, b.Line, err)

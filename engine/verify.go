@@ -96,6 +96,30 @@ func unsentFrom(s *SessionResult) int {
 	return 0
 }
 
+// execExpectationMet: a block of code is meant to run without a
+// traceback or a failing command (expect=ok) or with one (expect=error);
+// a deadline or output limit is never what a lab means.
+func execExpectationMet(expect string, s *SessionResult) (outcome string, ok bool, why string) {
+	if s.Err != nil {
+		return "", false, reasonOf(s.Err, s.Block.Line)
+	}
+	switch expect {
+	case "", "ok":
+		// A command's non-zero status is output ("[1]", compared as cram
+		// does); a traceback means the lab's Python broke.
+		if s.Raised && s.Block.Exec == lab.ExecPycon {
+			return "", false, fmt.Sprintf("line %d: a statement raised an exception (expect=error if the lab means it)", s.RaisedAt)
+		}
+		return "", true, ""
+	case "error":
+		if !s.Raised {
+			return "", false, "expected a statement to raise or a command to fail (expect=error), but all ran cleanly"
+		}
+		return fmt.Sprintf("line %d: raised, as the lab expects", s.RaisedAt), true, ""
+	}
+	return "", false, fmt.Sprintf("expect=%q: executable blocks take expect=ok or expect=error", expect)
+}
+
 var replyCode = regexp.MustCompile(`^(?:HTTP/\d(?:\.\d)? )?(\d{3})\b`)
 
 // expectationMet checks the block's expect= attribute against what
@@ -105,6 +129,9 @@ var replyCode = regexp.MustCompile(`^(?:HTTP/\d(?:\.\d)? )?(\d{3})\b`)
 // and reports; why says what did not happen otherwise.
 func expectationMet(expect string, s *SessionResult) (outcome string, ok bool, why string) {
 	const asExpected = ", as the lab expects"
+	if s.Block != nil && s.Block.Exec != "" {
+		return execExpectationMet(expect, s)
+	}
 	switch expect {
 	case "", "ok":
 		if s.Err != nil {

@@ -113,3 +113,7 @@ var untilInterrupted = func() (<-chan struct{}, func()) {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	return ctx.Done(), cancel
 }
+
+// CAFile and CAPEM give a lab's code the CA to trust (CA_FILE).
+func (s *embeddedSet) CAFile() string { return s.bundle.CAFile }
+func (s *embeddedSet) CAPEM() []byte  { return s.bundle.CAPEM }

@@ -39,6 +39,23 @@ var (
 		mask("internaldate", `(?:\d{2}| \d|\d)-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}`, "<internaldate>"),
 		mask("greeting-version", `^((?:220|\+OK|\* OK)\b.*?)`+versionNumber, "$1<version>"),
 	}
+	// execMasks cover what a lab's code prints that changes by machine or
+	// run; the mail and HTTP masks apply too (a fetched message has dates).
+	execMasks = []Mask{
+		// imaplib's debug lines start with the minutes and seconds of the
+		// clock: "  57:04.83 > FNHG3 LIST".
+		mask("imaplib-time", `^  \d{2}:\d{2}\.\d{2} `, "  <time> "),
+		// Its tag prefix is four random letters A-P (wirebook seeds the
+		// generator, a student's run does not).
+		mask("imaplib-tag", `^(  <time> [<>] (?:b')?)[A-P]{4}(\d+ )`, "$1<tag>$2"),
+		mask("imaplib-tag-announce", `(tag=)[A-P]{4}\b`, "$1<tag>"),
+		// smtplib's ehlo() and helo() send the machine's own name.
+		mask("client-host", `(send: '(?:ehlo|helo|EHLO|HELO) )[^\s'\\]+`, "$1<client-host>"),
+		mask("received-from", `(Received: from )[A-Za-z0-9.-]+`, "$1<client-host>"),
+		mask("object-address", ` at 0x[0-9a-fA-F]+>`, " at 0x<address>>"),
+		mask("loopback-port", `((?:127\.0\.0\.1|localhost|\[::1\])(?:'?, |:))\d{1,5}\b`, "$1<port>"),
+		mask("work-dir", `\S*/wirebook-(?:python|console)-\d+`, "<dir>"),
+	}
 	// OptionalMasks are switched on by a lab's "masks:" front matter.
 	OptionalMasks = map[string]Mask{
 		"uidnext": mask("uidnext", `(UIDNEXT) \d+`, "$1 <n>"),
@@ -51,6 +68,10 @@ var (
 func MasksFor(proto string, optional []string) []Mask {
 	var out []Mask
 	switch proto {
+	case "pycon", "console", "python":
+		out = append(out, execMasks...)
+		out = append(out, mailMasks...)
+		out = append(out, httpMasks...)
 	case "http", "https":
 		out = append(out, httpMasks...)
 	default:

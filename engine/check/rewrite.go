@@ -9,6 +9,15 @@ import (
 	"github.com/wirebook/wirebook/protocols"
 )
 
+// format is how a fresh output line is written in the comparison's block:
+// as printed in an executable block, "S: ..." in a session block.
+func (c *Comparison) format(ev protocols.Event) string {
+	if c.Block.Exec != "" {
+		return Escape(ev.Text)
+	}
+	return formatEvent(ev)
+}
+
 // formatEvent is how a fresh server or note line is written in a lab.
 func formatEvent(ev protocols.Event) string {
 	prefix := "S:"
@@ -61,7 +70,7 @@ func (c *Comparison) NewBody(src []byte) string {
 			}
 		case opInsert:
 			if ev := c.Events[o.j]; ev.Kind != protocols.Client {
-				out = append(out, piece{b.Prefix + formatEvent(ev), eol})
+				out = append(out, piece{b.Prefix + c.format(ev), eol})
 			}
 		}
 	}
@@ -103,7 +112,10 @@ func Rewrite(src []byte, comps []*Comparison) []byte {
 // client.example` gained `250-SMTPUTF8`".
 func (c *Comparison) Differences() []string {
 	var out []string
-	exchange := "the greeting"
+	exchange, replyTo := "the greeting", "the reply to"
+	if c.Block.Exec != "" {
+		exchange, replyTo = "the output", "the output of"
+	}
 	var lost, gained []string
 	flush := func() {
 		switch {
@@ -124,7 +136,7 @@ func (c *Comparison) Differences() []string {
 		case opKeep:
 			if e := c.exp[o.i]; e.pattern == nil {
 				flush()
-				exchange = fmt.Sprintf("the reply to `%s`", e.line.Text)
+				exchange = fmt.Sprintf("%s `%s`", replyTo, e.line.Text)
 			}
 		case opDelete:
 			e := c.exp[o.i]
@@ -134,7 +146,7 @@ func (c *Comparison) Differences() []string {
 			if e.pattern == nil {
 				flush()
 				out = append(out, fmt.Sprintf("`%s` (line %d) was not sent", e.line.Text, e.line.Num))
-				exchange = fmt.Sprintf("the reply to `%s`", e.line.Text)
+				exchange = fmt.Sprintf("%s `%s`", replyTo, e.line.Text)
 				continue
 			}
 			lost = append(lost, e.pattern.Text)
@@ -162,14 +174,14 @@ func (c *Comparison) UnifiedDiff(path string) string {
 		switch o.kind {
 		case opKeep, opSkip:
 			e := c.exp[o.i]
-			lines = append(lines, dline{' ', kindPrefix(e) + e.line.Text, e.line.Num})
+			lines = append(lines, dline{' ', c.kindPrefix(e) + e.line.Text, e.line.Num})
 		case opDelete:
 			e := c.exp[o.i]
-			lines = append(lines, dline{'-', kindPrefix(e) + e.line.Text, e.line.Num})
+			lines = append(lines, dline{'-', c.kindPrefix(e) + e.line.Text, e.line.Num})
 		case opInsert:
 			ev := c.Events[o.j]
 			if ev.Kind != protocols.Client {
-				lines = append(lines, dline{'+', formatEvent(ev), 0})
+				lines = append(lines, dline{'+', c.format(ev), 0})
 			}
 		}
 	}
@@ -228,7 +240,10 @@ func (c *Comparison) UnifiedDiff(path string) string {
 	return sb.String()
 }
 
-func kindPrefix(e expected) string {
+func (c *Comparison) kindPrefix(e expected) string {
+	if c.Block.Exec != "" {
+		return "" // the line as written: prompt and output need no prefix
+	}
 	if e.pattern == nil {
 		if e.line.Kind == lab.Pipelined {
 			return "C+ "
@@ -286,24 +301,24 @@ func (c *Comparison) SideBySide() []Row {
 		case opKeep:
 			flush()
 			e := c.exp[o.i]
-			right := kindPrefix(e) + e.line.Text
+			right := c.kindPrefix(e) + e.line.Text
 			if ev := c.Events[o.j]; ev.Kind != protocols.Client {
-				right = formatEvent(ev)
+				right = c.format(ev)
 			}
-			rows = append(rows, Row{Left: kindPrefix(e) + e.line.Text, Right: right, Mark: ' '})
+			rows = append(rows, Row{Left: c.kindPrefix(e) + e.line.Text, Right: right, Mark: ' '})
 		case opSpan:
 			flush()
-			rows = append(rows, Row{Left: "", Right: formatEvent(c.Events[o.j]), Mark: ' '})
+			rows = append(rows, Row{Left: "", Right: c.format(c.Events[o.j]), Mark: ' '})
 		case opSkip:
 			flush()
 			e := c.exp[o.i]
-			rows = append(rows, Row{Left: kindPrefix(e) + e.line.Text, Mark: ' '})
+			rows = append(rows, Row{Left: c.kindPrefix(e) + e.line.Text, Mark: ' '})
 		case opDelete:
 			e := c.exp[o.i]
-			lost = append(lost, kindPrefix(e)+e.line.Text)
+			lost = append(lost, c.kindPrefix(e)+e.line.Text)
 		case opInsert:
 			if ev := c.Events[o.j]; ev.Kind != protocols.Client {
-				gained = append(gained, formatEvent(ev))
+				gained = append(gained, c.format(ev))
 			}
 		}
 	}

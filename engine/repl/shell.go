@@ -134,6 +134,18 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// PythonVersion is python3's version ("3.11.7"), "" when it is missing.
+func PythonVersion(program string) string {
+	if program == "" {
+		program = "python3"
+	}
+	out, err := exec.Command(program, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(strings.TrimSpace(string(out)), "Python ")
+}
+
 // BashVersion is the first line of bash --version, "" when bash is missing.
 func BashVersion(program string) string {
 	if program == "" {
