@@ -50,8 +50,8 @@ type cachedBlock struct {
 	When     time.Time         `json:"when"`
 	// TLSRefused keeps a stopped session's meaning for expect= and check.
 	TLSRefused bool `json:"tls_refused,omitempty"`
-	Raised   bool              `json:"raised,omitempty"`
-	RaisedAt int               `json:"raised_at,omitempty"`
+	Raised     bool `json:"raised,omitempty"`
+	RaisedAt   int  `json:"raised_at,omitempty"`
 }
 
 // blockKeys are the hashes of everything that affects a session's
