@@ -34,7 +34,7 @@ type Config struct {
 
 	MaxLine        int           // longest command line without literals; default 65536, as Dovecot
 	MaxLiteral     int           // largest APPEND literal; default Store.MaxMessage()
-	MaxConnections int           // concurrent sessions; default 100
+	MaxConnections int           // sessions at once; more clients wait (serverkit.Tracker); default 2048
 	IdleTimeout    time.Duration // autologout timer, also in IDLE; default 30 minutes
 	MaxBadCommands int           // consecutive BAD replies before disconnecting; default 20
 
@@ -89,7 +89,7 @@ func New(cfg Config) *Server {
 		cfg.MaxLiteral = cfg.Store.MaxMessage()
 	}
 	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = 100
+		cfg.MaxConnections = 2048
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 30 * time.Minute
@@ -102,7 +102,6 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg}
 	s.conns.MaxConns = cfg.MaxConnections
-	s.conns.Refuse = serverkit.RefuseWith("* BYE Too many connections, try again later.\r\n")
 	return s
 }
 

@@ -1,6 +1,7 @@
 // Package serverkit holds the connection bookkeeping shared by the embedded
 // lab servers (smtpd, pop3d, imapd): accepting on any number of listeners,
-// a cap on concurrent sessions, and a Close that stops everything and waits.
+// a bound on concurrent sessions that makes clients wait rather than refusing
+// them, and a Close that stops everything and waits.
 // The protocol itself, including every reply text, stays in each server.
 package serverkit
 
@@ -8,25 +9,27 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
 // Tracker tracks the listeners and connections of one server. Set its
 // fields before the first Serve; the zero value serves without a limit.
 type Tracker struct {
-	// MaxConns caps concurrent sessions; 0 means no cap.
+	// MaxConns bounds the sessions running at once over all listeners; 0
+	// means no bound. A connection over the bound is not refused: it waits,
+	// not yet greeted, until a session ends, and meanwhile that listener
+	// accepts nothing more, so further clients wait in the kernel's listen
+	// queue. That is how Postfix behaves when all its smtpd processes are
+	// busy, and it keeps the memory a burst of clients costs bounded.
 	MaxConns int
-	// Refuse, when set, is given each connection over MaxConns instead of
-	// a session, to say goodbye in the protocol's words. It runs in its
-	// own goroutine; the connection is closed when it returns. Without
-	// it, such connections are closed silently.
-	Refuse func(net.Conn)
 
 	mu        sync.Mutex
 	closed    bool
+	done      chan struct{} // closed by Close: waiting connections give up
+	slots     chan struct{} // one token per running session (MaxConns > 0)
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
-	sessions  int // tracked conns that got a session rather than Refuse
 	wg        sync.WaitGroup
 }
 
@@ -43,6 +46,10 @@ func (t *Tracker) Serve(l net.Listener, handle func(net.Conn)) error {
 	if t.listeners == nil {
 		t.listeners = map[net.Listener]struct{}{}
 		t.conns = map[net.Conn]struct{}{}
+		t.done = make(chan struct{})
+		if t.MaxConns > 0 {
+			t.slots = make(chan struct{}, t.MaxConns)
+		}
 	}
 	t.listeners[l] = struct{}{}
 	t.wg.Add(1)
@@ -61,8 +68,7 @@ func (t *Tracker) Serve(l net.Listener, handle func(net.Conn)) error {
 			if t.isClosed() {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if retryable(err) {
 				// Out of file descriptors and the like: wait, don't spin.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
@@ -71,56 +77,73 @@ func (t *Tracker) Serve(l net.Listener, handle func(net.Conn)) error {
 			return err
 		}
 		backoff = 0
-		session, ok := t.track(c)
-		if !ok {
+		if !t.track(c) {
 			c.Close()
 			return nil
 		}
-		run := handle
-		if !session {
-			run = t.refuse
+		if !t.acquire() {
+			t.untrack(c, false)
+			t.wg.Done()
+			return nil
 		}
 		go func() {
 			defer t.wg.Done()
-			defer t.untrack(c, session)
-			run(c)
+			defer t.untrack(c, true)
+			handle(c)
 		}()
 	}
 }
 
-func (t *Tracker) refuse(c net.Conn) {
-	if t.Refuse != nil {
-		t.Refuse(c)
+// retryable reports whether an Accept error is a passing shortage (file
+// descriptors, memory) or one aborted handshake rather than a dead listener.
+func retryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// acquire waits for a free session slot; false once the tracker is closed.
+func (t *Tracker) acquire() bool {
+	if t.slots == nil {
+		return true
+	}
+	select {
+	case t.slots <- struct{}{}:
+		return true
+	case <-t.done:
+		return false
 	}
 }
 
-// track registers c, tracked even when refused so that Close can cut a
-// stuck goodbye; session is false when c is over the cap, ok is false
-// once the tracker is closed.
-func (t *Tracker) track(c net.Conn) (session, ok bool) {
+// track registers c, also while it waits for a slot, so that Close cuts
+// it; ok is false once the tracker is closed.
+func (t *Tracker) track(c net.Conn) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
-		return false, false
-	}
-	session = t.MaxConns <= 0 || t.sessions < t.MaxConns
-	if session {
-		t.sessions++
+		return false
 	}
 	t.conns[c] = struct{}{}
 	t.wg.Add(1)
-	return session, true
+	return true
 }
 
-// untrack frees c's slot before closing it, so a client that has seen
-// the close can count on the slot being free.
-func (t *Tracker) untrack(c net.Conn, session bool) {
+// untrack frees c's slot before closing it, so that a client which has
+// seen the close finds the slot free at once.
+func (t *Tracker) untrack(c net.Conn, slot bool) {
 	t.mu.Lock()
 	delete(t.conns, c)
-	if session {
-		t.sessions--
-	}
 	t.mu.Unlock()
+	if slot && t.slots != nil {
+		<-t.slots
+	}
 	c.Close()
 }
 
@@ -135,6 +158,9 @@ func (t *Tracker) isClosed() bool {
 // "already closed".
 func (t *Tracker) Close() error {
 	t.mu.Lock()
+	if !t.closed && t.done != nil {
+		close(t.done)
+	}
 	t.closed = true
 	var errs []error
 	for l := range t.listeners {
@@ -148,13 +174,4 @@ func (t *Tracker) Close() error {
 	t.mu.Unlock()
 	t.wg.Wait()
 	return errors.Join(errs...)
-}
-
-// RefuseWith returns a Refuse func that writes line (CRLF included) with a
-// short deadline, so a client that never reads cannot hold the goroutine.
-func RefuseWith(line string) func(net.Conn) {
-	return func(c net.Conn) {
-		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		_, _ = c.Write([]byte(line))
-	}
 }

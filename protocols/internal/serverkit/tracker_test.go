@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func listen(t *testing.T) net.Listener {
@@ -34,8 +37,8 @@ func dial(t *testing.T, l net.Listener) *bufio.Reader {
 	return bufio.NewReader(c)
 }
 
-func TestTrackerRefusesOverTheCap(t *testing.T) {
-	tr := &Tracker{MaxConns: 1, Refuse: RefuseWith("busy\r\n")}
+func TestTrackerMakesConnectionsOverTheBoundWait(t *testing.T) {
+	tr := &Tracker{MaxConns: 1}
 	l := listen(t)
 	release := make(chan struct{})
 	done := serve(tr, l, func(c net.Conn) {
@@ -47,15 +50,22 @@ func TestTrackerRefusesOverTheCap(t *testing.T) {
 	if got, _ := first.ReadString('\n'); got != "hello\r\n" {
 		t.Fatalf("first connection got %q, want the greeting", got)
 	}
-	second := dial(t, l)
-	if got, _ := second.ReadString('\n'); got != "busy\r\n" {
-		t.Errorf("second connection got %q, want the refusal", got)
+	// The second client is neither greeted nor refused while the first
+	// session runs: it waits. A read that ends by its deadline shows that.
+	second, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := second.ReadByte(); err == nil {
-		t.Error("refused connection stayed open")
+	defer second.Close()
+	second.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if n, err := second.Read(make([]byte, 16)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("second connection over the bound: read %d bytes, %v; want it to wait", n, err)
 	}
-
 	close(release)
+	second.SetReadDeadline(time.Time{})
+	if got, _ := bufio.NewReader(second).ReadString('\n'); got != "hello\r\n" {
+		t.Errorf("second connection got %q once the first ended, want the greeting", got)
+	}
 	if err := tr.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
@@ -64,8 +74,66 @@ func TestTrackerRefusesOverTheCap(t *testing.T) {
 	}
 }
 
+func TestTrackerCloseEndsWaitingConnections(t *testing.T) {
+	tr := &Tracker{MaxConns: 1}
+	l := listen(t)
+	done := serve(tr, l, func(c net.Conn) {
+		c.Write([]byte("hello\r\n"))
+		c.Read(make([]byte, 1))
+	})
+	if got, _ := dial(t, l).ReadString('\n'); got != "hello\r\n" {
+		t.Fatalf("got %q, want the greeting", got)
+	}
+	waiting := dial(t, l)
+	time.Sleep(50 * time.Millisecond) // let Serve accept it and wait
+	if err := tr.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve after Close = %v, want nil", err)
+	}
+	if b, err := waiting.ReadByte(); err == nil {
+		t.Errorf("waiting connection got %q after Close, want it closed", b)
+	}
+}
+
+// Every one of many short sessions through a bound of 4 gets served: a slot
+// freed just after the client saw its session end is never a refusal.
+func TestTrackerServesEveryShortSessionThroughTheBound(t *testing.T) {
+	tr := &Tracker{MaxConns: 4}
+	l := listen(t)
+	done := serve(tr, l, func(c net.Conn) { c.Write([]byte("hello\r\n")) })
+	defer func() {
+		tr.Close()
+		<-done
+	}()
+	var wg sync.WaitGroup
+	var greeted atomic.Int32
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				c, err := net.Dial("tcp", l.Addr().String())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got, _ := bufio.NewReader(c).ReadString('\n'); got == "hello\r\n" {
+					greeted.Add(1)
+				}
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := greeted.Load(); got != 16*25 {
+		t.Errorf("%d of %d sessions greeted", got, 16*25)
+	}
+}
+
 func TestTrackerFreesSlotWhenSessionEnds(t *testing.T) {
-	tr := &Tracker{MaxConns: 1, Refuse: RefuseWith("busy\r\n")}
+	tr := &Tracker{MaxConns: 1}
 	l := listen(t)
 	done := serve(tr, l, func(c net.Conn) { c.Write([]byte("hello\r\n")) })
 	defer func() {

@@ -28,7 +28,7 @@ type Config struct {
 	AllowInsecureAuth *bool
 
 	MaxLine        int           // longest command line with CRLF; default 512 (RFC 1939 says 255, plus slack)
-	MaxConnections int           // concurrent sessions; default 100
+	MaxConnections int           // sessions at once; more clients wait (serverkit.Tracker); default 2048
 	IdleTimeout    time.Duration // autologout timer; default 10 minutes (RFC 1939 minimum)
 	MaxAuthFails   int           // failed logins before disconnecting; default 10
 }
@@ -49,7 +49,7 @@ func New(cfg Config) *Server {
 		cfg.MaxLine = 512
 	}
 	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = 100
+		cfg.MaxConnections = 2048
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 10 * time.Minute
@@ -59,7 +59,6 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg}
 	s.conns.MaxConns = cfg.MaxConnections
-	s.conns.Refuse = serverkit.RefuseWith("-ERR [SYS/TEMP] Too many connections, try again later.\r\n")
 	return s
 }
 

@@ -47,7 +47,7 @@ func FuzzSession(f *testing.F) {
 		store := mailstore.New(mailstore.Config{Clock: mailstore.NewStepClock(), MaxMessage: 1024})
 		srv := New(Config{Store: store, AllowInsecureAuth: true, MaxLine: 200, MaxMessageSize: 512, MaxErrors: 50})
 		conn := &memConn{in: bytes.NewReader(input)}
-		newSession(srv, conn).run(false)
+		newSession(srv, conn).run()
 		out := conn.out.String()
 		if !strings.HasSuffix(out, "\r\n") {
 			t.Fatalf("output %q does not end in CRLF", out)

@@ -36,7 +36,7 @@ type Config struct {
 	MaxMessageSize int           // largest message in bytes; default Store.MaxMessage()
 	MaxLine        int           // longest command or text line, line end included; default 1000 (RFC 5321)
 	MaxRecipients  int           // per message; default 100
-	MaxConnections int           // concurrent sessions; default 100
+	MaxConnections int           // sessions at once; more clients wait (serverkit.Tracker); default 2048
 	MaxErrors      int           // error replies before the server hangs up; default 20
 	IdleTimeout    time.Duration // longest wait for a client line; default 5 minutes
 
@@ -50,7 +50,7 @@ const (
 	DefaultHostname       = "mail.example.com"
 	DefaultMaxLine        = 1000
 	DefaultMaxRecipients  = 100
-	DefaultMaxConnections = 100
+	DefaultMaxConnections = 2048
 	DefaultMaxErrors      = 20
 	DefaultIdleTimeout    = 5 * time.Minute
 )
@@ -94,16 +94,13 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg}
 	s.conns.MaxConns = cfg.MaxConnections
-	// The refusal goes through a session so it gets the usual deadline
-	// and reply framing.
-	s.conns.Refuse = func(c net.Conn) { newSession(s, c).run(true) }
 	return s
 }
 
 // Serve accepts connections on l until Close, and returns nil then. A
 // listener from tls.NewListener gives implicit TLS (smtps).
 func (s *Server) Serve(l net.Listener) error {
-	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).run(false) })
+	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).run() })
 }
 
 // Close stops every listener and session and waits for the sessions to end.

@@ -49,16 +49,12 @@ func (s *session) setConn(c net.Conn) {
 }
 
 // run greets the client and serves commands until QUIT, an I/O error or a
-// limit. overloaded sessions are refused at once.
-func (s *session) run(overloaded bool) {
+// limit.
+func (s *session) run() {
 	defer s.flush()
 	// On an implicit-TLS connection the handshake runs inside the first
 	// write; a client that never sends its hello must not hold it forever.
 	_ = s.conn.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
-	if overloaded {
-		s.reply(421, "4.7.0 "+s.cfg.Hostname+" Error: too many connections")
-		return
-	}
 	s.reply(220, s.cfg.Hostname+" ESMTP wirebook lab server")
 	for !s.quit {
 		line, err := s.readLine()
