@@ -13,6 +13,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +46,51 @@ type Config struct {
 	Clock    mailstore.Clock  // nil: mailstore.NewStepClock()
 	Addr     string           // host to bind; default "127.0.0.1"
 	Fixtures []Fixture
+	// Ports gives services fixed ports (see PortsFrom); a service that is
+	// missing or 0 gets a free port, as every service of a lab run does.
+	Ports map[string]int
+	// Store, when set, is the store to serve (one opened on a directory
+	// keeps mail across restarts); Users, Domain and Clock are then the
+	// store's own. Close does not close it.
+	Store *mailstore.Store
+	// Autoconfig serves Thunderbird's account autoconfiguration (for the
+	// mail domain) at /.well-known/autoconfig/mail/config-v1.1.xml of the
+	// web services, naming the host AutoconfigHost (default: Addr).
+	Autoconfig     bool
+	AutoconfigHost string
+}
+
+// ListenError says that a service could not get its port.
+type ListenError struct {
+	Service string
+	Addr    string // host:port asked for
+	Err     error
+}
+
+func (e *ListenError) Error() string {
+	return fmt.Sprintf("labserver: %s: cannot listen on %s: %v", e.Service, e.Addr, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// StandardPorts are the well-known ports of the services; PortsFrom adds a
+// base to them so that a student's fixed ports are easy to remember.
+var StandardPorts = map[string]int{
+	SMTP: 25, SMTPS: 465, Submission: 587,
+	POP3: 110, POP3S: 995, IMAP: 143, IMAPS: 993,
+	HTTP: 80, HTTPS: 443,
+}
+
+// PortsFrom returns each service's standard port plus base (base 20000:
+// smtp 20025, imaps 20993, https 20443); base 0 gives free ports.
+func PortsFrom(base int) map[string]int {
+	out := map[string]int{}
+	for svc, p := range StandardPorts {
+		if base != 0 {
+			out[svc] = base + p
+		}
+	}
+	return out
 }
 
 // Service names, in the order Services lists them.
@@ -96,7 +143,10 @@ func Start(cfg Config) (*Set, error) {
 			return nil, fmt.Errorf("labserver: %w", err)
 		}
 	}
-	store := mailstore.New(mailstore.Config{Domain: cfg.Domain, Users: cfg.Users, Clock: cfg.Clock})
+	store := cfg.Store
+	if store == nil {
+		store = mailstore.New(mailstore.Config{Domain: cfg.Domain, Users: cfg.Users, Clock: cfg.Clock})
+	}
 	if err := addFixtures(store, cfg.Fixtures); err != nil {
 		return nil, err
 	}
@@ -145,8 +195,12 @@ func (s *Set) startAll(cfg Config) error {
 	submission := smtpd.New(smtpd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg, Submission: true, QueueIDs: queueIDs})
 	pop3 := pop3d.New(pop3d.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg})
 	imap := imapd.New(imapd.Config{Hostname: cfg.Hostname, Store: s.store, TLS: tlsCfg})
+	var handler http.Handler = httpd.New(httpd.Config{Root: cfg.WebRoot, Clock: cfg.Clock})
+	if cfg.Autoconfig {
+		handler = s.withAutoconfig(handler, cfg)
+	}
 	web := &http.Server{
-		Handler:           httpd.New(httpd.Config{Root: cfg.WebRoot, Clock: cfg.Clock}),
+		Handler:           handler,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// A student's curl without --cacert makes net/http log a handshake
@@ -171,9 +225,14 @@ func (s *Set) startAll(cfg Config) error {
 		{HTTPS, true, web.Serve},
 	}
 	for _, p := range plan {
-		l, err := net.Listen("tcp", net.JoinHostPort(cfg.Addr, "0"))
+		addr := net.JoinHostPort(cfg.Addr, strconv.Itoa(cfg.Ports[p.service]))
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("labserver: %s: %w", p.service, err)
+			var se *os.SyscallError
+			if errors.As(err, &se) {
+				err = se.Err // "address already in use", without the Go call chain
+			}
+			return &ListenError{Service: p.service, Addr: addr, Err: err}
 		}
 		s.listeners = append(s.listeners, l)
 		s.addrs[p.service] = l.Addr().String()

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -286,4 +288,102 @@ func atoi(t *testing.T, s string) int {
 		t.Fatalf("port %q: %v", s, err)
 	}
 	return n
+}
+
+func TestPortsFromAddsTheBaseToStandardPorts(t *testing.T) {
+	p := PortsFrom(20000)
+	want := map[string]int{"smtp": 20025, "smtps": 20465, "submission": 20587, "pop3": 20110, "pop3s": 20995, "imap": 20143, "imaps": 20993, "http": 20080, "https": 20443}
+	for svc, port := range want {
+		if p[svc] != port {
+			t.Errorf("PortsFrom(20000)[%s] = %d, want %d", svc, p[svc], port)
+		}
+	}
+	if len(PortsFrom(0)) != 0 {
+		t.Errorf("PortsFrom(0) = %v, want no fixed port", PortsFrom(0))
+	}
+}
+
+func TestTakenPortNamesTheServiceAndLeavesNothingRunning(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	b, err := labtls.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// smtp gets a free port first; imap's is taken.
+	_, err = Start(Config{TLS: b, Ports: map[string]int{"imap": port}})
+	var le *ListenError
+	if !errors.As(err, &le) || le.Service != "imap" || le.Addr != "127.0.0.1:"+strconv.Itoa(port) {
+		t.Fatalf("Start with a taken port = %v, want a ListenError for imap on port %d", err, port)
+	}
+	if !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("error %q does not say the address is in use", err)
+	}
+}
+
+func TestFixedPortsAreUsed(t *testing.T) {
+	// Free ports found by the kernel, then given back to be asked for.
+	var ports []int
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		l.Close()
+	}
+	s := startSet(t, Config{Ports: map[string]int{"smtp": ports[0], "https": ports[1]}})
+	if got, want := s.Addr("smtp"), "127.0.0.1:"+strconv.Itoa(ports[0]); got != want {
+		t.Errorf("smtp at %s, want %s", got, want)
+	}
+	if got, want := s.Addr("https"), "127.0.0.1:"+strconv.Itoa(ports[1]); got != want {
+		t.Errorf("https at %s, want %s", got, want)
+	}
+	if !strings.HasPrefix(firstLine(t, s, s.Addr("smtp"), false), "220 ") {
+		t.Error("smtp on its fixed port does not greet")
+	}
+}
+
+func TestAutoconfigNamesTheSetsPorts(t *testing.T) {
+	s := startSet(t, Config{Autoconfig: true, Domain: "lab.test"})
+	resp, err := http.Get("http://" + s.Addr("http") + AutoconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/xml") {
+		t.Fatalf("autoconfig: %s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	var cfg struct {
+		Domain   string `xml:"emailProvider>domain"`
+		Incoming []struct {
+			Type   string `xml:"type,attr"`
+			Host   string `xml:"hostname"`
+			Port   int    `xml:"port"`
+			Socket string `xml:"socketType"`
+		} `xml:"emailProvider>incomingServer"`
+	}
+	if err := xml.Unmarshal(body, &cfg); err != nil {
+		t.Fatalf("autoconfig is not XML: %v\n%s", err, body)
+	}
+	_, imaps, _ := net.SplitHostPort(s.Addr("imaps"))
+	if cfg.Domain != "lab.test" || len(cfg.Incoming) == 0 || cfg.Incoming[0].Type != "imap" || cfg.Incoming[0].Host != "127.0.0.1" ||
+		strconv.Itoa(cfg.Incoming[0].Port) != imaps || cfg.Incoming[0].Socket != "SSL" {
+		t.Errorf("autoconfig = %+v, want IMAP over SSL on 127.0.0.1:%s for lab.test\n%s", cfg, imaps, body)
+	}
+	// Without Autoconfig the path is the web root's, as before.
+	plain := startSet(t, Config{})
+	resp, err = http.Get("http://" + plain.Addr("http") + AutoconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("autoconfig without Autoconfig: %s, want 404", resp.Status)
+	}
 }
