@@ -5,7 +5,8 @@
 // The store is in memory and deterministic: UIDVALIDITY counts mailbox
 // creations from a fixed base, UIDs are sequential and time comes from a
 // Clock that a lab run can make fixed, so the same lab gives the same
-// transcript on every run.
+// transcript on every run. A store made by Open also keeps its mail in a
+// directory of Maildirs (maildir.go), across restarts.
 package mailstore
 
 import (
@@ -141,6 +142,7 @@ type Store struct {
 	accounts    map[string]*account
 	watchers    map[string]map[int]chan struct{} // user/mailbox -> id -> signal
 	nextWatch   int
+	disk        *maildir // nil: in memory only (see Open)
 }
 
 // New returns a store with an INBOX for every user.
@@ -245,11 +247,13 @@ func (s *Store) Deliver(users []string, data []byte) error {
 		}
 	}
 	now := s.clock.Now()
+	var errs []error
 	for _, u := range users {
 		s.appendLocked(s.accounts[u].mailboxes["INBOX"], []string{`\Recent`}, now, data)
+		errs = append(errs, s.syncLocked(u, "INBOX"))
 		s.notifyLocked(u, "INBOX")
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (s *Store) appendLocked(mb *mailbox, flags []string, date time.Time, data []byte) uint32 {
@@ -373,7 +377,7 @@ func (s *Store) CreateMailbox(user, name string) error {
 		return ErrMailboxExists
 	}
 	a.mailboxes[key] = s.newMailbox(key)
-	return nil
+	return s.syncAccountLocked(user)
 }
 
 // DeleteMailbox removes a mailbox and its messages. INBOX cannot be deleted.
@@ -388,7 +392,7 @@ func (s *Store) DeleteMailbox(user, name string) error {
 		return err
 	}
 	delete(s.accounts[user].mailboxes, key)
-	return nil
+	return s.syncAccountLocked(user)
 }
 
 // RenameMailbox renames a mailbox. Renaming INBOX moves its messages to the
@@ -413,7 +417,7 @@ func (s *Store) RenameMailbox(user, from, to string) error {
 		dst.messages, dst.uidNext, dst.keywords = src.messages, src.uidNext, src.keywords
 		src.messages, src.keywords = nil, nil
 		a.mailboxes[toKey] = dst
-		return nil
+		return s.syncAccountLocked(user)
 	}
 	// Inferior names move along (RFC 3501 6.3.5): "Work" to "Old" takes
 	// "Work/2026" to "Old/2026".
@@ -438,7 +442,7 @@ func (s *Store) RenameMailbox(user, from, to string) error {
 		mb.name = toKey + strings.TrimPrefix(mb.name, oldName)
 		a.mailboxes[mb.name] = mb
 	}
-	return nil
+	return s.syncAccountLocked(user)
 }
 
 // HierarchyDelimiter separates the levels of mailbox names ("Work/2026").
@@ -453,7 +457,7 @@ func (s *Store) SetSubscribed(user, name string, on bool) error {
 		return err
 	}
 	mb.subscribed = on
-	return nil
+	return s.syncMailboxLocked(user, mb)
 }
 
 // Append adds a message to a mailbox with the \Recent flag (RFC 3501
@@ -473,7 +477,7 @@ func (s *Store) Append(user, name string, flags []string, date time.Time, data [
 	}
 	uid := s.appendLocked(mb, append(slices.Clone(flags), `\Recent`), date, data)
 	s.notifyLocked(user, mb.name)
-	return uid, nil
+	return uid, s.syncMailboxLocked(user, mb)
 }
 
 // Messages returns copies of a mailbox's messages in UID order.
@@ -540,7 +544,7 @@ func (s *Store) UpdateFlags(user, name string, uids []uint32, op FlagOp, flags [
 	if len(out) > 0 {
 		s.notifyLocked(user, mb.name) // IMAP IDLE reports flag changes too
 	}
-	return out, nil
+	return out, s.syncMailboxLocked(user, mb)
 }
 
 // ClearRecent removes \Recent from the messages of a mailbox with a UID up
@@ -559,7 +563,7 @@ func (s *Store) ClearRecent(user, name string, through uint32) error {
 			m.Flags = slices.DeleteFunc(m.Flags, func(f string) bool { return f == `\Recent` })
 		}
 	}
-	return nil
+	return s.syncMailboxLocked(user, mb)
 }
 
 // Expunge removes the given UIDs (all \Deleted messages when uids is nil)
@@ -582,7 +586,7 @@ func (s *Store) Expunge(user, name string, uids []uint32) ([]uint32, error) {
 	if len(removed) > 0 {
 		s.notifyLocked(user, mb.name)
 	}
-	return removed, nil
+	return removed, s.syncMailboxLocked(user, mb)
 }
 
 // Copy copies messages (by UID) to another mailbox and returns the new UIDs
@@ -608,7 +612,7 @@ func (s *Store) Copy(user, from string, uids []uint32, to string) ([]uint32, err
 	if len(out) > 0 {
 		s.notifyLocked(user, dst.name)
 	}
-	return out, nil
+	return out, s.syncMailboxLocked(user, dst)
 }
 
 // Watch returns a channel that receives a signal (coalesced) whenever the
