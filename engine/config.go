@@ -27,6 +27,8 @@ type CourseConfig struct {
 	Path         string                 `yaml:"-"`
 	Default      string                 `yaml:"default"`
 	Environments map[string]Environment `yaml:"environments"`
+	// LabServers configures `wirebook servers` and --servers local.
+	LabServers LabServers `yaml:"lab_servers"`
 }
 
 // Environment maps lab server names to servers. The name "default" stands
@@ -89,6 +91,9 @@ func LoadCourseConfig(path string) (*CourseConfig, error) {
 		return nil, yamlError(path, err)
 	}
 	c.Path = path
+	if err := c.LabServers.check(path); err != nil {
+		return nil, err
+	}
 	for name, env := range c.Environments {
 		for server, e := range env.Servers {
 			if e.URL != "" {
@@ -199,8 +204,11 @@ func ResolveServers(cfg *CourseConfig, envFlag string, serverFlags []string, loo
 	}
 	for _, s := range serverFlags {
 		name, spec, ok := strings.Cut(s, "=")
+		if i := strings.Index(s, "://"); i >= 0 && (!ok || i < len(name)) {
+			name, spec, ok = "default", s, true // a bare URL: blocks that name no server
+		}
 		if !ok || name == "" || spec == "" {
-			return nil, "", fmt.Errorf("--server %q: want NAME=URL", s)
+			return nil, "", fmt.Errorf("--server %q: want URL or NAME=URL", s)
 		}
 		e, err := ParseServerSpec(spec)
 		if err != nil {
@@ -211,10 +219,13 @@ func ResolveServers(cfg *CourseConfig, envFlag string, serverFlags []string, loo
 	return out, envName, nil
 }
 
-// ParseServerSpec reads "embedded" or a server URL.
+// ParseServerSpec reads "embedded", "local" or a server URL.
 func ParseServerSpec(spec string) (lab.ServerEntry, error) {
-	if spec == EmbeddedEnv {
+	switch spec {
+	case EmbeddedEnv:
 		return lab.ServerEntry{Embedded: true}, nil
+	case "local":
+		return lab.ServerEntry{Local: true}, nil
 	}
 	return ParseServerURL(spec)
 }
@@ -233,7 +244,7 @@ func ParseServerURL(s string) (lab.ServerEntry, error) {
 		return lab.ServerEntry{}, fmt.Errorf("bad server URL: %v", errors.Unwrap(err))
 	}
 	if _, has := u.User.Password(); has {
-		return lab.ServerEntry{}, fmt.Errorf("bad server URL: a password in a URL would be shown; give it as password: ${VARIABLE} in %s or the lab", CourseFile)
+		return lab.ServerEntry{}, fmt.Errorf("bad server URL: a password in a URL would be shown (in ps, in shell history); give the user alone (smtp://alice@host:port) and the password in the environment variable %s, or as password: ${VARIABLE} in %s", PasswordEnv, CourseFile)
 	}
 	if u.Scheme == "" || u.Opaque != "" || !strings.Contains(s, "://") {
 		return lab.ServerEntry{}, fmt.Errorf("bad server URL %q: want scheme://host[:port], e.g. smtp://127.0.0.1:2525", s)

@@ -25,8 +25,12 @@ type Options struct {
 	Registry *protocols.Registry
 	Embedded EmbeddedProvider // starts a fresh lab server set per lab; nil: embedded servers unavailable
 	Jobs     int              // labs run at once; default 4
-	// Servers override or add lab servers by name (--server NAME=URL).
+	// Servers override or add lab servers by name (--server NAME=URL);
+	// the name "*" stands for every name not given (--servers local).
 	Servers map[string]lab.ServerEntry
+	// Local is the running `wirebook servers` that "local" entries use;
+	// nil: none.
+	Local EmbeddedSet
 	// LookupEnv reads the environment; os.LookupEnv when nil.
 	LookupEnv func(string) (string, bool)
 	// Progress, when set, is told when a block starts and ends.

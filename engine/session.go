@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -54,6 +55,9 @@ func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
 	if s, ok := e.opts.Servers[name]; ok {
 		return s
 	}
+	if s, ok := e.opts.Servers["*"]; ok {
+		return s
+	}
 	if s, ok := l.Front.Servers[name]; ok {
 		return s
 	}
@@ -71,8 +75,11 @@ func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
 	r.redactor = r.labRedactor()
 	needEmbedded := false
 	for _, b := range l.Blocks {
-		if isEmbedded(e.serverEntry(l, b.Attrs["server"])) {
-			needEmbedded = true
+		entry := e.serverEntry(l, b.Attrs["server"])
+		needEmbedded = needEmbedded || isEmbedded(entry)
+		if entry.Local && (len(l.Front.Fixtures) > 0 || l.Front.WebRoot != "") {
+			// Their mailboxes and web root are the student's, not the lab's.
+			return nil, &lab.Error{File: l.Path, Line: b.Line, Msg: "this lab seeds its servers (fixtures: or web_root:), which the local lab servers (wirebook servers) cannot take; run it without --servers local"}
 		}
 	}
 	if needEmbedded {
@@ -129,7 +136,7 @@ func normalizeCRLF(b []byte) []byte {
 }
 
 func isEmbedded(s lab.ServerEntry) bool {
-	return s.Embedded || (s.URL == "" && s.Host == "")
+	return s.Embedded || (s.URL == "" && s.Host == "" && !s.Local)
 }
 
 // endpoint is where and how a block connects.
@@ -173,18 +180,26 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 	name := b.Attrs["server"]
 	entry := r.e.serverEntry(r.lab, name)
 	ep := &endpoint{name: name, shownPort: port, implicitTLS: implicit, insecure: entry.Insecure || b.Attrs["insecure"] == "true"}
-	if isEmbedded(entry) {
-		addr := r.embedded.Addr(service)
-		if addr == "" {
-			return nil, fmt.Errorf("the embedded lab servers offer no %s service (port %d)", service, port)
+	if isEmbedded(entry) || entry.Local {
+		// The servers of `wirebook servers` are the embedded ones, kept
+		// running: they are shown by the same names and standard ports.
+		set, what := r.embedded, "the embedded lab servers"
+		if entry.Local {
+			if set, what = r.e.opts.Local, "the local lab servers (wirebook servers)"; set == nil {
+				return nil, fmt.Errorf("server %q is local, but no local lab servers are configured", name)
+			}
 		}
-		host := r.embedded.Hostname()
+		addr := set.Addr(service)
+		if addr == "" {
+			return nil, fmt.Errorf("%s offer no %s service (port %d)", what, service, port)
+		}
+		host := set.Hostname()
 		if strings.HasPrefix(b.Proto, "http") {
 			host = "www." + strings.TrimPrefix(host, "mail.")
 		}
-		ep.dial, ep.shownHost, ep.embedded = addr, host, true
-		ep.tls = r.embedded.ClientTLS(host)
-		ep.user, ep.pass = r.embedded.Credentials()
+		ep.dial, ep.shownHost, ep.embedded = addr, host, !entry.Local
+		ep.tls = set.ClientTLS(host)
+		ep.user, ep.pass = set.Credentials()
 		if entry.User != "" {
 			ep.user = entry.User
 		}
@@ -209,6 +224,9 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 		}
 		if ep.user == "" {
 			ep.user = u.User
+		}
+		if ep.user != "" && ep.pass == "" {
+			ep.pass = passwordFromEnv(r.e.opts.LookupEnv, name)
 		}
 		if entry.CAFile == "" {
 			entry.CAFile = u.CAFile
@@ -283,6 +301,10 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		if !ep.embedded {
 			res.Server = ep.shownHost
 		}
+	}
+	if err := emptyCredential(r.lab.Path, ep, b.Lines); err != nil {
+		res.Err = err
+		return res
 	}
 	scope := r.scope.Child()
 	scope.Set("host", ep.shownHost, false)
@@ -400,4 +422,41 @@ func software(events []protocols.Event) string {
 		return t
 	}
 	return ""
+}
+
+// PasswordEnv is the environment variable a server given by URL with a
+// user (smtp://alice@host) takes its password from; WIREBOOK_PASSWORD_NAME
+// (the server's name upper-cased) is read first.
+const PasswordEnv = "WIREBOOK_PASSWORD"
+
+func passwordFromEnv(lookup func(string) (string, bool), server string) string {
+	if server == "" {
+		server = "default"
+	}
+	for _, k := range []string{PasswordEnv + "_" + strings.ToUpper(server), PasswordEnv} {
+		if v, ok := lookup(k); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// emptyCredential is the error for a client line that uses ${user} or
+// ${password} while the server in force has none: sending an empty one
+// would fail later and for a reason nobody could see.
+func emptyCredential(path string, ep *endpoint, lines []lab.Line) error {
+	for _, ln := range lines {
+		if ln.Kind != lab.Client && ln.Kind != lab.Pipelined {
+			continue
+		}
+		for _, c := range []struct{ name, value, hint string }{
+			{"user", ep.user, "give one in the server's URL (smtp://alice@host:port) or as user: in " + CourseFile},
+			{"password", ep.pass, "set " + PasswordEnv + " (or " + PasswordEnv + "_" + strings.ToUpper(cmp.Or(ep.name, "default")) + ") in the environment, or password: ${VARIABLE} in " + CourseFile},
+		} {
+			if c.value == "" && strings.Contains(ln.Text, "${"+c.name+"}") {
+				return &lab.Error{File: path, Line: ln.Num, Msg: fmt.Sprintf("${%s} is empty for server %q: %s", c.name, cmp.Or(ep.name, "default"), c.hint)}
+			}
+		}
+	}
+	return nil
 }

@@ -26,6 +26,7 @@ import (
 // commonFlags are the flags every lab-running command takes.
 type commonFlags struct {
 	servers []string
+	local   string // --servers local
 	env     string
 	config  string
 	jobs    int
@@ -33,6 +34,7 @@ type commonFlags struct {
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525, or mail=embedded); repeatable")
+	fs.StringVar(&c.local, "servers", "", "`local`: run every block against the `wirebook servers` running here (its ports, accounts and CA)")
 	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
 	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
 	fs.IntVarP(&c.jobs, "jobs", "j", 4, "labs to run at once")
@@ -73,7 +75,11 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 			return nil, err
 		}
 	}
-	servers, envName, err := engine.ResolveServers(cfg, c.env, c.servers, env.lookupEnv)
+	envFlag, specs, local, err := c.localServers(env, path)
+	if err != nil {
+		return nil, err
+	}
+	servers, envName, err := engine.ResolveServers(cfg, envFlag, specs, env.lookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +91,9 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	}
 	if env.environ != nil {
 		opts.Secrets = vars.SecretsInEnviron(env.environ())
+	}
+	if local != nil {
+		opts.Local = local
 	}
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
@@ -108,6 +117,27 @@ func sourceDate(env *cliEnv) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want a number of seconds since 1970-01-01", v)
 	}
 	return time.Unix(n, 0).UTC(), nil
+}
+
+// localServers applies --servers local: every server name not given by
+// --server is the running `wirebook servers`, and no environment applies.
+func (c *commonFlags) localServers(env *cliEnv, configPath string) (envFlag string, specs []string, local *localSet, err error) {
+	switch {
+	case c.local == "":
+		return c.env, c.servers, nil, nil
+	case c.local != "local":
+		return "", nil, nil, fmt.Errorf("--servers %q: the only value is local (the wirebook servers running here)", c.local)
+	case c.env != "":
+		return "", nil, nil, fmt.Errorf("--servers local and --env %s: choose one", c.env)
+	}
+	b, err := newEmbeddedProvider().tlsBundle()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if local, err = newLocalSet(env, configPath, b); err != nil {
+		return "", nil, nil, err
+	}
+	return engine.EmbeddedEnv, append([]string{"*=local"}, c.servers...), local, nil
 }
 
 // open finds the labs under paths (default: labs) and builds the engine;

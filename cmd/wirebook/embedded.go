@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -66,45 +65,6 @@ func (s *embeddedSet) Hostname() string                  { return "mail." + mail
 func (s *embeddedSet) Credentials() (string, string) {
 	u := mailstore.DefaultUsers[0]
 	return u.Name, u.Password
-}
-
-func cmdServers(env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "servers", "[flags]", "Starts the embedded lab servers (SMTP, POP3, IMAP, HTTP; one shared mail store) and prints their addresses. Stop with Ctrl-C.")
-	addr := fs.String("addr", "127.0.0.1", "`HOST` to listen on (loopback by default)")
-	if st := parseFlags(fs, args); st >= 0 {
-		return st
-	}
-	stop, release := untilInterrupted()
-	defer release()
-	p := newEmbeddedProvider()
-	b, err := p.tlsBundle()
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook servers:", err)
-		return exitFailed
-	}
-	set, err := labserver.Start(labserver.Config{TLS: b, Addr: *addr, Clock: mailstore.SystemClock{}})
-	if err != nil {
-		fmt.Fprintln(env.stderr, "wirebook servers:", err)
-		return exitFailed
-	}
-	defer set.Close()
-	fmt.Fprintln(env.stdout, "wirebook lab servers (Ctrl-C to stop):")
-	for _, svc := range set.Services() {
-		fmt.Fprintf(env.stdout, "  %-10s %s\n", svc, set.Addr(svc))
-	}
-	fmt.Fprintf(env.stdout, "users: ")
-	for i, u := range mailstore.DefaultUsers {
-		if i > 0 {
-			fmt.Fprint(env.stdout, ", ")
-		}
-		fmt.Fprintf(env.stdout, "%s@%s (password %s)", u.Name, mailstore.DefaultDomain, u.Password)
-	}
-	fmt.Fprintln(env.stdout)
-	if b.CAFile != "" {
-		fmt.Fprintf(env.stdout, "TLS: trust the lab CA in %s\n", b.CAFile)
-	}
-	<-stop
-	return exitOK
 }
 
 // untilInterrupted returns a channel closed on Ctrl-C or SIGTERM; tests

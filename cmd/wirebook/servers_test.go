@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The seed lecture's Python sessions, in Python 3, against `wirebook
@@ -53,33 +50,12 @@ conn.logout()
 
 func TestServersWorkWithTheLecturesPython(t *testing.T) {
 	dir := inTempCourse(t, nil)
-	stopCh := make(chan struct{})
-	untilInterrupted = func() (<-chan struct{}, func()) { return stopCh, func() {} }
-	pr, pw := io.Pipe()
-	e := &cliEnv{stdin: strings.NewReader(""), stdout: pw, stderr: io.Discard, lookupEnv: func(string) (string, bool) { return "", false }}
-	done := make(chan int)
-	go func() { done <- run([]string{"servers"}, e); pw.Close() }()
-	addrs := map[string]string{}
-	ca := ""
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 2 && strings.HasPrefix(f[1], "127.0.0.1:") {
-			addrs[f[0]] = f[1]
-		}
-		if rest, ok := strings.CutPrefix(sc.Text(), "TLS: trust the lab CA in "); ok {
-			ca = rest
-			break
-		}
+	srv := startServers(t, nil, "--port-base", "0")
+	defer srv.stop(t)
+	if !strings.HasPrefix(srv.ca, filepath.Join(dir, "xdg-cache")) {
+		t.Errorf("lab CA kept outside the user cache dir: %s", srv.ca)
 	}
-	go io.Copy(io.Discard, pr)
-	if addrs["smtp"] == "" || addrs["imaps"] == "" || ca == "" {
-		t.Fatalf("servers printed no addresses: %v ca=%q", addrs, ca)
-	}
-	if !strings.HasPrefix(ca, filepath.Join(dir, "xdg-cache")) {
-		t.Errorf("lab CA kept outside the user cache dir: %s", ca)
-	}
-	cmd := exec.Command("python3", "-c", lectureClient, addrs["smtp"], addrs["imaps"], ca)
+	cmd := exec.Command("python3", "-c", lectureClient, srv.addrs["smtp"], srv.addrs["imaps"], srv.ca)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, out)
@@ -88,14 +64,5 @@ func TestServersWorkWithTheLecturesPython(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("python output lacks %q:\n%s", want, out)
 		}
-	}
-	close(stopCh)
-	select {
-	case st := <-done:
-		if st != exitOK {
-			t.Errorf("servers exit %d", st)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("servers did not stop")
 	}
 }

@@ -83,7 +83,10 @@ type Fixture struct {
 // as a word ("embedded") or a URL ("smtp://mail.example.org:587"), or as a
 // mapping with the fields below.
 type ServerEntry struct {
-	Embedded bool              `yaml:"embedded"`
+	Embedded bool `yaml:"embedded"`
+	// Local is the lab servers a student keeps running (`wirebook
+	// servers`), written as the word "local".
+	Local    bool              `yaml:"local"`
 	URL      string            `yaml:"url"`
 	Host     string            `yaml:"host"`
 	Ports    map[string]int    `yaml:"ports"`
@@ -103,11 +106,15 @@ func (s *ServerEntry) UnmarshalYAML(n *yaml.Node) error {
 			*s = ServerEntry{Embedded: true}
 			return nil
 		}
+		if v == "local" {
+			*s = ServerEntry{Local: true}
+			return nil
+		}
 		if strings.Contains(v, "://") {
 			*s = ServerEntry{URL: v}
 			return nil
 		}
-		return fmt.Errorf("line %d: server must be \"embedded\", a URL or a mapping, not %q", n.Line, v)
+		return fmt.Errorf("line %d: server must be \"embedded\", \"local\", a URL or a mapping, not %q", n.Line, v)
 	}
 	type plain ServerEntry
 	var p plain
