@@ -37,6 +37,7 @@ type maildir struct {
 	root    string
 	seq     uint64
 	folders map[string]map[*mailbox]*diskFolder // user -> what is on disk
+	created uint32                              // the store's creation counter as last written
 }
 
 // diskFolder is what the store last wrote of one mailbox.
@@ -61,12 +62,53 @@ func Open(dir string, cfg Config) (*Store, error) {
 	s.disk = &maildir{root: abs, folders: map[string]map[*mailbox]*diskFolder{}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// UIDVALIDITY goes on from the last run, past every mailbox ever made
+	// (a deleted one included), so a mailbox made again never reuses one.
+	created, err := readCreated(filepath.Join(abs, storeMarker))
+	if err != nil {
+		return nil, err
+	}
 	for _, user := range sortedKeys(s.accounts) {
 		if err := s.loadAccountLocked(user); err != nil {
 			return nil, err
 		}
+		for _, mb := range s.accounts[user].mailboxes {
+			created = max(created, mb.uidValidity-s.uidValidity+1)
+		}
 	}
-	return s, nil
+	s.created = max(s.created, created)
+	return s, s.writeMarkerLocked()
+}
+
+const markerText = "wirebook mail store: one Maildir++ per user; see docs/configuration.md\n"
+
+// readCreated reads the creation counter kept in the store's marker file.
+func readCreated(path string) (uint32, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "created "); ok {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return 0, fmt.Errorf("%s: bad line %q", path, line)
+			}
+			return uint32(n), nil
+		}
+	}
+	return 0, nil
+}
+
+func (s *Store) writeMarkerLocked() error {
+	if s.disk.created == s.created && s.disk.created != 0 {
+		return nil
+	}
+	if err := writeAtomic(filepath.Join(s.disk.root, storeMarker), fmt.Appendf(nil, "%screated %d\n", markerText, s.created)); err != nil {
+		return storageError(err)
+	}
+	s.disk.created = s.created
+	return nil
 }
 
 // claimStoreDir creates dir with its marker, or checks that it is a store.
@@ -85,7 +127,7 @@ func claimStoreDir(dir string) error {
 		}
 		return nil
 	}
-	return writeAtomic(filepath.Join(dir, storeMarker), []byte("wirebook mail store: one Maildir++ per user; see docs/configuration.md\n"))
+	return writeAtomic(filepath.Join(dir, storeMarker), []byte(markerText))
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -288,6 +330,9 @@ func readIndex(path string, mb *mailbox) ([]indexEntry, error) {
 			mb.uidNext = uint32(v)
 		case len(fields) == 2 && fields[0] == "subscribed":
 			mb.subscribed = fields[1] == "1"
+		case len(fields) >= 1 && fields[0] == "keywords":
+			mb.keywords = nil
+			mb.noteKeywords(fields[1:])
 		case len(fields) >= 3:
 			uid, err := strconv.ParseUint(fields[0], 10, 32)
 			date, derr := time.Parse(time.RFC3339Nano, fields[1])
@@ -417,7 +462,10 @@ func (s *Store) syncAccountLocked(user string) error {
 		}
 		errs = append(errs, s.syncMailboxLocked(user, mb))
 	}
-	return storageError(errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return storageError(err)
+	}
+	return s.writeMarkerLocked()
 }
 
 // syncMailboxLocked writes new messages, renames files whose flags
@@ -444,7 +492,13 @@ func (s *Store) syncMailboxLocked(user string, mb *mailbox) error {
 		}
 	}
 	var idx strings.Builder
-	fmt.Fprintf(&idx, "%s\nuidvalidity %d\nuidnext %d\nsubscribed %d\n", indexMagic, mb.uidValidity, mb.uidNext, boolDigit(mb.subscribed))
+	fmt.Fprintf(&idx, "%s\nuidvalidity %d\nuidnext %d\nsubscribed %d\nkeywords", indexMagic, mb.uidValidity, mb.uidNext, boolDigit(mb.subscribed))
+	for _, k := range mb.keywords {
+		if !strings.ContainsAny(k, " \r\n") {
+			fmt.Fprintf(&idx, " %s", k)
+		}
+	}
+	idx.WriteByte('\n')
 	present := map[uint32]bool{}
 	for _, m := range mb.messages {
 		present[m.UID] = true

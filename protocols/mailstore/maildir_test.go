@@ -2,6 +2,7 @@ package mailstore
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,7 +49,7 @@ func TestOpenKeepsMailAcrossReopen(t *testing.T) {
 	if _, err := s.Copy("alice", "INBOX", []uint32{2}, "Projects/2026"); err != nil {
 		t.Fatal(err)
 	}
-	must(t, s.ClearRecent("alice", "INBOX"))
+	must(t, s.ClearRecent("alice", "INBOX", math.MaxUint32))
 	if _, err := s.UpdateFlags("alice", "INBOX", []uint32{1}, AddFlags, []string{`\Seen`, `\Flagged`, "$Important"}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +95,9 @@ func TestOpenKeepsMailAcrossReopen(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"INBOX", "Archive", "Projects/2026"}) {
 		t.Errorf("mailboxes after reopen: %q", names)
+	}
+	if st, _ := r.Status("alice", "INBOX"); !slices.Contains(st.Keywords, "$Important") {
+		t.Errorf("INBOX keywords after reopen: %q", st.Keywords)
 	}
 	bobs, _, _ := r.Messages("bob", "INBOX")
 	if len(bobs) != 1 || !bobs[0].HasFlag(`\Recent`) {
@@ -169,5 +173,26 @@ func TestFolderNamesRoundTrip(t *testing.T) {
 		if !ok || got != name || strings.Contains(dir[1:], "/") {
 			t.Errorf("%q -> %q -> %q %v", name, dir, got, ok)
 		}
+	}
+}
+
+func TestUIDValidityIsNeverReusedAcrossReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	must(t, s.CreateMailbox("alice", "Drafts"))
+	first, _ := s.Status("alice", "Drafts")
+	must(t, s.DeleteMailbox("alice", "Drafts"))
+	// Reopened, the deleted mailbox is gone, and so it cannot be what the
+	// next UIDVALIDITY is counted from: the store remembers.
+	r := openStore(t, dir)
+	must(t, r.CreateMailbox("alice", "Drafts"))
+	again, _ := r.Status("alice", "Drafts")
+	if again.UIDValidity <= first.UIDValidity {
+		t.Errorf("Drafts made again after a reopen has UIDVALIDITY %d, the deleted one had %d", again.UIDValidity, first.UIDValidity)
+	}
+	inbox1, _ := s.Status("alice", "INBOX")
+	inbox2, _ := r.Status("alice", "INBOX")
+	if inbox1.UIDValidity != inbox2.UIDValidity {
+		t.Errorf("INBOX UIDVALIDITY changed across reopen: %d then %d", inbox1.UIDValidity, inbox2.UIDValidity)
 	}
 }
