@@ -193,8 +193,13 @@ func (e *Engine) Explain(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	cacheKey := path
 	if e.opts.TranscriptDir != "" {
-		l = e.environmentLab(l)
+		env, err := e.environmentLab(l)
+		if err != nil {
+			return nil, err
+		}
+		l, cacheKey = env.lab, env.file.Path
 	}
 	keys, err := e.labKeys(l)
 	if err != nil {
@@ -202,7 +207,7 @@ func (e *Engine) Explain(path string) ([]string, error) {
 	}
 	var f *cacheFile
 	if e.opts.Cache != nil {
-		f = e.opts.Cache.load(l.Path)
+		f = e.opts.Cache.load(cacheKey)
 	}
 	reasons := staleReasons(keys, f)
 	out := make([]string, len(l.Blocks))

@@ -52,9 +52,9 @@ type Options struct {
 	// BeforeSend, when set, is called before client lines are sent.
 	BeforeSend func(b *lab.Block, lines []protocols.ClientLine)
 	// TranscriptDir, when set, holds an environment's own expected
-	// transcripts: a copy of each lab (same file name) whose S: lines are
-	// what that environment's servers say. Check compares with it and
-	// update writes it; the lab itself is left alone.
+	// transcripts: for each lab a NAME.txt with the server side of its
+	// blocks as that environment's servers answer (envtranscript.go).
+	// Check compares with it and update writes it; the lab is left alone.
 	TranscriptDir string
 	// BeforeLab, when set, runs before a lab's sessions (an environment's
 	// reset command: real servers keep their mailboxes between labs).
@@ -147,6 +147,17 @@ type LabResult struct {
 	Lab      *lab.Lab // nil when the file could not be read
 	Err      error    // a load or format error (lab.ErrorList) or a setup failure
 	Sessions []*SessionResult
+	env      *envLab // the environment transcripts the sessions were compared with
+}
+
+// Expected names the file holding the S: lines a session is compared
+// with: the lab, or its environment transcript; for s nil, the file update
+// writes.
+func (r *LabResult) Expected(s *SessionResult) string {
+	if r.env != nil && (s == nil || !r.env.usesLab(s.Block.Index)) {
+		return r.env.file.Path
+	}
+	return r.Path
 }
 
 // Failed reports whether the lab had an error or a failing session.
@@ -171,6 +182,9 @@ type SessionResult struct {
 	Cached     bool              // served from the transcript cache
 	// Reason explains a failed or mismatched status in one line.
 	Reason string
+	// Note, under an environment with its own transcripts, says why this
+	// block was not compared with an entry of them, and what to do.
+	Note string
 	// Outcome says how an expect= block ended as its lab expects, e.g.
 	// "refused with 550, as the lab expects"; "" otherwise.
 	Outcome  string
@@ -286,13 +300,26 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		res.Err = err
 		return res
 	}
+	// l is the lab as it runs: under an environment with its own
+	// transcripts, the lab's blocks with the environment's server side;
+	// res.Lab stays the lab, whose prose the page shows.
+	cacheKey := path
 	if e.opts.TranscriptDir != "" {
-		l = e.environmentLab(l)
-		res.Lab, res.Path = l, l.Path
+		env, err := e.environmentLab(l)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		res.env, l, cacheKey = env, env.lab, env.file.Path
+		defer env.explain(res)
 	}
 	if e.opts.Offline {
 		for _, b := range l.Blocks {
-			res.Sessions = append(res.Sessions, &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]})
+			s := &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]}
+			if res.env != nil {
+				s.When = res.env.captured(b.Index)
+			}
+			res.Sessions = append(res.Sessions, s)
 		}
 		return res
 	}
@@ -302,8 +329,8 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		return res
 	}
 	if e.opts.Cache != nil && !e.opts.Refresh && !e.opts.NoExec {
-		// The cache file follows l.Path: an environment's copy has its own.
-		if f := e.opts.Cache.load(l.Path); f != nil && allFresh(staleReasons(keys, f)) {
+		// An environment's transcripts have their own cache file.
+		if f := e.opts.Cache.load(cacheKey); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
 			return res
 		}
@@ -350,30 +377,11 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 			}
 			f.Blocks = append(f.Blocks, cb)
 		}
-		if err := e.opts.Cache.store(l.Path, f); err != nil {
+		if err := e.opts.Cache.store(cacheKey, f); err != nil {
 			res.Err = fmt.Errorf("%s: writing the transcript cache: %w", path, err)
 		}
 	}
 	return res
-}
-
-// environmentLab returns the environment's copy of a lab: its transcript
-// file when that still has the lab's client lines, else the lab itself to be
-// written there by update.
-func (e *Engine) environmentLab(l *lab.Lab) *lab.Lab {
-	p := filepath.Join(e.opts.TranscriptDir, filepath.Base(l.Path))
-	disk, err := os.ReadFile(p)
-	if err == nil {
-		if copyLab, perr := e.parse(p, disk); perr == nil && sameClientLines(l, copyLab) {
-			return copyLab
-		}
-	}
-	fresh, _ := e.parse(p, l.Source)
-	fresh.Disk, fresh.Missing = disk, err != nil
-	if fresh.Disk == nil && !fresh.Missing {
-		fresh.Disk = []byte{}
-	}
-	return fresh
 }
 
 func (e *Engine) parse(path string, src []byte) (*lab.Lab, error) {
@@ -381,19 +389,6 @@ func (e *Engine) parse(path string, src []byte) (*lab.Lab, error) {
 		_, _, ok := e.opts.Registry.Lookup(p)
 		return ok
 	})
-}
-
-// sameClientLines reports whether two labs send the same thing.
-func sameClientLines(a, b *lab.Lab) bool {
-	if len(a.Blocks) != len(b.Blocks) {
-		return false
-	}
-	for i := range a.Blocks {
-		if blockHash(a.Blocks[i]) != blockHash(b.Blocks[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func allFresh(reasons []string) bool {

@@ -360,36 +360,3 @@ func (f fixtureSpy) Start(setup Setup) (EmbeddedSet, error) {
 	*f.got = setup.Fixtures
 	return nil, errors.New("spy: no servers")
 }
-
-func TestEnvironmentTranscriptsLeaveTheLabAlone(t *testing.T) {
-	dir := t.TempDir()
-	envDir := filepath.Join(dir, "transcripts", "real")
-	eng, _ := newTestEngine(t, Options{TranscriptDir: envDir})
-	path := writeLab(t, dir, "l.md", greetLab)
-	r := eng.RunLab(context.Background(), path)
-	if r.Path != filepath.Join(envDir, "l.md") || !r.Lab.Missing {
-		t.Fatalf("result path %q missing=%v", r.Path, r.Lab.Missing)
-	}
-	changes, _ := PlanUpdate(r)
-	if err := WriteResult(r.Lab, Apply(r.Lab.Source, changes)); err != nil {
-		t.Fatal(err)
-	}
-	if now, _ := os.ReadFile(path); string(now) != greetLab {
-		t.Errorf("the lab itself was changed")
-	}
-	r = eng.RunLab(context.Background(), path)
-	if r.Sessions[0].Status != StatusVerified {
-		t.Errorf("second run against the environment's transcript: %s %s", r.Sessions[0].Status, r.Sessions[0].Reason)
-	}
-	// Editing the lab's client lines makes the copy stale: it is rebuilt
-	// from the lab and update may overwrite it.
-	writeLab(t, dir, "l.md", strings.Replace(greetLab, "C: QUIT", "C: NOOP\nC: QUIT", 1))
-	r = eng.RunLab(context.Background(), path)
-	if r.Sessions[0].Status != StatusCaptured || r.Lab.Disk == nil {
-		t.Errorf("stale copy: status %s disk=%v", r.Sessions[0].Status, r.Lab.Disk != nil)
-	}
-	changes, _ = PlanUpdate(r)
-	if err := WriteResult(r.Lab, Apply(r.Lab.Source, changes)); err != nil {
-		t.Errorf("rewriting a stale copy: %v", err)
-	}
-}

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/wirebook/wirebook/engine/check"
-	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/internal/atomicfile"
 )
 
@@ -36,7 +34,9 @@ func PlanUpdate(r *LabResult) (changes []BlockUpdate, skipped []*SessionResult) 
 		if s.Comparison == nil {
 			continue
 		}
-		if s.Comparison.Match && s.Comparison.Written {
+		// A block the environment has no entry for is recorded even when
+		// the lab's own lines match it.
+		if s.Comparison.Match && s.Comparison.Written && (r.env == nil || !r.env.usesLab(s.Block.Index)) {
 			continue
 		}
 		changes = append(changes, BlockUpdate{Session: s, Comparison: s.Comparison})
@@ -53,22 +53,14 @@ func Apply(src []byte, changes []BlockUpdate) []byte {
 	return check.Rewrite(src, comps)
 }
 
-// WriteResult writes an updated lab (or environment transcript file) for a
-// run: the lab's file must still hold what was read.
-func WriteResult(l *lab.Lab, data []byte) error {
-	switch {
-	case l.Missing:
-		if _, err := os.Stat(l.Path); err == nil {
-			return fmt.Errorf("%s: %w", l.Path, ErrChangedOnDisk)
-		}
-		if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
-			return err
-		}
-		return atomicfile.Write(l.Path, data, 0o644)
-	case l.Disk != nil:
-		return WriteLab(l.Path, l.Disk, data)
+// WriteUpdate writes a lab run's accepted changes: into the lab, or under
+// an environment with its own transcripts into its transcript file (the
+// lab is then left alone). The file must still hold what was read.
+func WriteUpdate(r *LabResult, changes []BlockUpdate) error {
+	if r.env != nil {
+		return writeEnvUpdate(r, changes)
 	}
-	return WriteLab(l.Path, l.Source, data)
+	return WriteLab(r.Lab.Path, r.Lab.Source, Apply(r.Lab.Source, changes))
 }
 
 // WriteLab replaces path's content, which must still be orig, with data:

@@ -69,7 +69,7 @@ func cmdCheck(env *cliEnv, args []string) int {
 			}
 			status = max(status, exitFailed)
 			if !*asJSON {
-				printFailure(env.stdout, r.Path, s)
+				printFailure(env.stdout, r, s)
 			}
 		}
 	}
@@ -89,8 +89,8 @@ func cmdCheck(env *cliEnv, args []string) int {
 // sessionPassed: a captured block was not compared, so it never passes.
 func sessionPassed(s *engine.SessionResult) bool { return engine.Passed(s.Status) }
 
-func printFailure(w io.Writer, path string, s *engine.SessionResult) {
-	line := s.Block.Line
+func printFailure(w io.Writer, r *engine.LabResult, s *engine.SessionResult) {
+	path, line := r.Path, s.Block.Line
 	switch s.Status {
 	case engine.StatusMismatch:
 		line = s.Comparison.FirstDifferenceLine()
@@ -98,11 +98,19 @@ func printFailure(w io.Writer, path string, s *engine.SessionResult) {
 		for _, d := range s.Comparison.Differences() {
 			fmt.Fprintf(w, "  %s\n", highlight.Neutralise(d))
 		}
-		fmt.Fprint(w, indent(s.Comparison.UnifiedDiff(path)))
+		fmt.Fprint(w, indent(s.Comparison.UnifiedDiff(r.Expected(s))))
 	case engine.StatusCaptured:
-		fmt.Fprintf(w, "%s:%d: %s block %d captured, not verified: it has no S: lines to check; run 'wirebook update %s' to write them\n", path, line, s.Block.Proto, s.Block.Index+1, path)
+		why := fmt.Sprintf("it has no S: lines to check; run 'wirebook update %s' to write them", path)
+		if s.Note != "" {
+			why = s.Note
+		}
+		fmt.Fprintf(w, "%s:%d: %s block %d captured, not verified: %s\n", path, line, s.Block.Proto, s.Block.Index+1, why)
+		return
 	default:
 		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, line, s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
+	}
+	if s.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", s.Note)
 	}
 }
 
@@ -147,6 +155,7 @@ type jsonSession struct {
 	Passed  bool     `json:"passed"`
 	Reason  string   `json:"reason,omitempty"`
 	Outcome string   `json:"outcome,omitempty"` // how an expected failure happened
+	Note    string   `json:"note,omitempty"`    // why an environment transcript entry was not used
 	Differs []string `json:"differences,omitempty"`
 }
 
@@ -163,7 +172,7 @@ func writeJSON(w io.Writer, results []*engine.LabResult) {
 			continue
 		}
 		for _, s := range r.Sessions {
-			js := jsonSession{Lab: r.Path, Line: s.Block.Line, Proto: s.Block.Proto, Status: s.Status, Passed: sessionPassed(s), Reason: s.Reason, Outcome: s.Outcome}
+			js := jsonSession{Lab: r.Path, Line: s.Block.Line, Proto: s.Block.Proto, Status: s.Status, Passed: sessionPassed(s), Reason: s.Reason, Outcome: s.Outcome, Note: s.Note}
 			if s.Status == engine.StatusMismatch {
 				js.Differs = s.Comparison.Differences()
 			}
@@ -209,7 +218,7 @@ func writeJUnit(path string, results []*engine.LabResult) error {
 			}
 			if !sessionPassed(s) {
 				var b strings.Builder
-				printFailure(&b, r.Path, s)
+				printFailure(&b, r, s)
 				c.Failure = &junitFailure{Message: s.Status, Text: b.String()}
 			}
 			suite.Cases = append(suite.Cases, c)
@@ -273,7 +282,7 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 		quit := false
 		for _, c := range changes {
 			if opts.dryRun || opts.interactive {
-				fmt.Fprint(env.stdout, neutraliseLines(c.Comparison.UnifiedDiff(r.Path)))
+				fmt.Fprint(env.stdout, neutraliseLines(c.Comparison.UnifiedDiff(r.Expected(c.Session))))
 			}
 			if opts.interactive {
 				switch ask(env.stdout, in, fmt.Sprintf("%s:%d: accept this change? [y]es, [n]o, [q]uit: ", r.Path, c.Session.Block.Line)) {
@@ -290,12 +299,11 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 			accepted = append(accepted, c)
 		}
 		if len(accepted) > 0 && !opts.dryRun {
-			next := engine.Apply(r.Lab.Source, accepted)
-			if err := engine.WriteResult(r.Lab, next); err != nil {
+			if err := engine.WriteUpdate(r, accepted); err != nil {
 				fmt.Fprintln(env.stderr, "wirebook update:", err)
 				status = max(status, exitFailed)
 			} else {
-				fmt.Fprintf(env.stdout, "%s: updated %d block(s)\n", r.Path, len(accepted))
+				fmt.Fprintf(env.stdout, "%s: updated %d block(s)\n", r.Expected(nil), len(accepted))
 			}
 		}
 		if quit {

@@ -51,11 +51,6 @@ type Lab struct {
 	// Markdown is Source with the front matter blanked out (same length and
 	// line numbers), ready for goldmark.
 	Markdown []byte
-	// Disk is what the file at Path holds now when that is not Source (an
-	// environment's transcript file made from the lab); nil otherwise, and
-	// for a file that does not exist yet Missing is set.
-	Disk    []byte
-	Missing bool
 }
 
 // FrontMatter is the YAML header of a lab.

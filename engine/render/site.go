@@ -70,7 +70,10 @@ func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 		v := &SessionView{Proto: s.Block.Proto, Events: s.Events, Status: s.Status, Server: s.Server,
 			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome}
 		if s.Status == engine.StatusMismatch && s.Comparison != nil {
-			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Path)
+			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Expected(s))
+		}
+		if s.Note != "" && v.Detail != "" {
+			v.Detail = s.Note + "\n\n" + v.Detail
 		}
 		out[s.Block.Line] = v
 	}
@@ -115,6 +118,9 @@ func badgeText(s *SessionView) string {
 	case StatusFailed:
 		return "failed against " + server + day + ": " + s.Message + insecure
 	case StatusOffline:
+		if day != "" {
+			return "not run: transcript as recorded" + day
+		}
 		return "not run: transcript as written in the lab"
 	}
 	expected := ""
