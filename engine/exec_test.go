@@ -25,7 +25,7 @@ func runAndUpdate(t *testing.T, eng *Engine, path string) *LabResult {
 	for _, s := range skipped {
 		t.Fatalf("block at line %d failed: %s", s.Block.Line, s.Reason)
 	}
-	if err := WriteResult(r.Lab, Apply(r.Lab.Source, changes)); err != nil {
+	if err := WriteUpdate(r, changes); err != nil {
 		t.Fatal(err)
 	}
 	return eng.RunLab(context.Background(), path)
