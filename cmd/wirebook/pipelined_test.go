@@ -23,6 +23,13 @@ func TestPipelinedLinesShownAsCPlus(t *testing.T) {
 	if !strings.Contains(string(page), `data-g="C+" aria-hidden="true"></span><span class="wb-text"><span class="k">RCPT</span>`) {
 		t.Errorf("the RCPT line is not the C+ one")
 	}
+	// Offline, the lab's own lines keep their mark too.
+	if status, _, stderr := runCLI(t, nil, "", "build", "--offline", "--out", "off", "labs"); status != exitOK {
+		t.Fatalf("build --offline: exit %d\n%s", status, stderr)
+	}
+	if off, _ := os.ReadFile(filepath.Join(dir, "off", "pipe.html")); strings.Count(string(off), `data-g="C+"`) != 1 {
+		t.Errorf("the offline page does not show the C+ line")
+	}
 	env := map[string]string{"NO_COLOR": "1"}
 	if status, out, _ := runCLI(t, env, "", "run", "labs/pipe.md"); status != exitOK || !strings.Contains(out, "\nC+ RCPT TO:<alice@example.com>\n") || !strings.Contains(out, "\nC: MAIL FROM:<teacher@example.com>\n") {
 		t.Errorf("run: exit %d\n%s", status, out)
