@@ -70,7 +70,7 @@ func TestSendMailToEmbeddedServer(t *testing.T) {
 	)
 	checkTranscript(t, w, want)
 	msgs := lab.Inbox(t, "alice")
-	if len(msgs) != 1 || !strings.HasSuffix(string(msgs[0].Data), "\r\nSubject: hello\r\n\r\n.a stuffed dot\r\n") {
+	if len(msgs) != 1 || !strings.HasSuffix(string(msgs[0].Data), "\r\nSubject: hello\r\nMessage-Id: <20260105090000.Q00001@mail.example.com>\r\nDate: Mon,  5 Jan 2026 09:00:00 +0000 (UTC)\r\n\r\n.a stuffed dot\r\n") {
 		t.Errorf("alice's INBOX = %v, want the message with its dot unstuffed", msgs)
 	}
 }

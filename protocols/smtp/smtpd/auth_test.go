@@ -119,10 +119,13 @@ func TestSTARTTLSThenAuthAndSend(t *testing.T) {
 		{"QUIT", "221 2.0.0 Bye"},
 	})
 	msgs := lab.Inbox(t, "bob")
+	// No header at all: Postfix adds Message-Id and Date.
 	want := "Return-Path: <alice@example.com>\r\n" +
+		"Delivered-To: bob@example.com\r\n" +
 		"Received: from client.example.org (localhost [127.0.0.1])\r\n" +
 		"\tby mail.example.com (wirebook) with ESMTPSA id Q00001\r\n" +
-		"\tfor <bob@example.com>; Mon, 05 Jan 2026 09:00:00 +0000\r\n"
+		"\tfor <bob@example.com>; Mon, 05 Jan 2026 09:00:00 +0000\r\n" +
+		"Message-Id: <20260105090000.Q00001@mail.example.com>\r\nDate: Mon,  5 Jan 2026 09:00:00 +0000 (UTC)\r\n"
 	if len(msgs) != 1 {
 		t.Fatalf("bob has %d messages, want 1", len(msgs))
 	}

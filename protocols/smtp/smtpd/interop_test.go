@@ -89,7 +89,7 @@ func TestPythonSmtplib(t *testing.T) {
 		wantMsg  []string // in alice's message; nil: nothing delivered
 	}{
 		{"plain", false, "refused ['carol@example.com']\nok\n",
-			[]string{"with ESMTP id Q00001", "Subject: via smtplib plain\r\n\r\n.hello\r\n"}},
+			[]string{"with ESMTP id Q00001", "Delivered-To: alice@example.com\r\n", "Subject: via smtplib plain\r\nMessage-Id: <20260105090000.Q00001@mail.example.com>\r\nDate: Mon,  5 Jan 2026 09:00:00 +0000 (UTC)\r\n\r\n.hello\r\n"}},
 		{"starttls", false, "ok\n",
 			[]string{"with ESMTPSA id Q00001", "Subject: via smtplib starttls"}},
 		{"smtps", true, "login 235\nok\n",
@@ -153,7 +153,7 @@ func TestCurl(t *testing.T) {
 				"--mail-from", "bob@example.com", "--mail-rcpt", "alice@example.com", "--upload-file", mail}, tt.args...)
 			runTool(t, "curl", args...)
 			checkDelivered(t, lab, "alice", tt.with,
-				"Subject: via curl\r\n\r\n.dot first\r\nbye\r\n")
+				"Subject: via curl\r\nMessage-Id: <20260105090000.Q00001@mail.example.com>\r\nDate: Mon,  5 Jan 2026 09:00:00 +0000 (UTC)\r\n\r\n.dot first\r\nbye\r\n")
 		})
 	}
 }

@@ -118,6 +118,13 @@ func parseMailParams(params []string) (mailParams, error) {
 			default:
 				return p, &paramError{501, "5.5.4 Bad BODY parameter: want BODY=7BIT or BODY=8BITMIME"}
 			}
+		case "AUTH":
+			// RFC 4954 5: the submitter's identity, "<>" when unknown; go-smtp
+			// and smtplib send it after AUTH. Postfix accepts it with or
+			// without a login, and so does this server; it changes nothing.
+			if value == "" {
+				return p, &paramError{501, "5.5.4 Bad AUTH parameter: want AUTH=<> or AUTH=address"}
+			}
 		default:
 			return p, &paramError{555, fmt.Sprintf("5.5.4 Unsupported option: %s", key)}
 		}

@@ -34,7 +34,7 @@ type Config struct {
 	AllowInsecureAuth bool
 
 	MaxMessageSize int           // largest message in bytes; default Store.MaxMessage()
-	MaxLine        int           // longest command or text line, line end included; default 1000 (RFC 5321)
+	MaxLine        int           // longest command line kept, line end included; default 2048 (Postfix's line_length_limit)
 	MaxRecipients  int           // per message; default 100
 	MaxConnections int           // sessions at once; more clients wait (serverkit.Tracker); default 2048
 	MaxErrors      int           // error replies before the server hangs up; default 20
@@ -48,7 +48,7 @@ type Config struct {
 // Defaults for zero Config fields.
 const (
 	DefaultHostname       = "mail.example.com"
-	DefaultMaxLine        = 1000
+	DefaultMaxLine        = 2048
 	DefaultMaxRecipients  = 100
 	DefaultMaxConnections = 2048
 	DefaultMaxErrors      = 20

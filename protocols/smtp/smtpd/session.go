@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -60,7 +59,9 @@ func (s *session) run() {
 		line, err := s.readLine()
 		switch {
 		case errors.Is(err, errLineTooLong):
-			s.reply(500, fmt.Sprintf("5.5.2 Error: line too long (limit %d bytes with CRLF)", s.cfg.MaxLine))
+			// Postfix (line_length_limit) acts on the first 2048 bytes
+			// of a longer command line and drops the rest.
+			s.dispatch(line)
 		case err != nil:
 			s.readFailed(err)
 		default:
@@ -168,10 +169,14 @@ func (s *session) flush() error {
 
 var errLineTooLong = errors.New("smtpd: line too long")
 
-// readLine reads one line without its line end (CRLF, or a bare LF as
-// sent by sloppy clients). A line longer than MaxLine is consumed without
-// being kept and gives errLineTooLong, so memory stays bounded.
-func (s *session) readLine() (string, error) {
+// readLine reads one command line without its line end (CRLF, or a bare
+// LF as sent by sloppy clients). A line longer than MaxLine is consumed,
+// keeping only its first MaxLine-2 bytes, and gives errLineTooLong, so
+// memory stays bounded.
+func (s *session) readLine() (string, error) { return s.readLineMax(s.cfg.MaxLine) }
+
+// readLineMax is readLine with another limit, line end included.
+func (s *session) readLineMax(max int) (string, error) {
 	if !s.lineBuffered() {
 		if err := s.flush(); err != nil {
 			return "", err
@@ -182,8 +187,9 @@ func (s *session) readLine() (string, error) {
 	tooLong := false
 	for {
 		chunk, err := s.r.ReadSlice('\n')
-		if !tooLong && len(line)+len(chunk) > s.cfg.MaxLine+1 {
-			tooLong, line = true, nil
+		if !tooLong && len(line)+len(chunk) > max+1 {
+			tooLong = true
+			line = append(line, chunk[:max-len(line)]...) // keep the head: Postfix acts on it
 		}
 		if !tooLong {
 			line = append(line, chunk...)
@@ -197,8 +203,8 @@ func (s *session) readLine() (string, error) {
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
-	if tooLong || len(line) > s.cfg.MaxLine-2 {
-		return "", errLineTooLong
+	if tooLong || len(line) > max-2 {
+		return string(line[:min(len(line), max-2)]), errLineTooLong
 	}
 	return string(line), nil
 }
