@@ -40,6 +40,7 @@ func TestAgainstHTTPD(t *testing.T) {
 			want: []string{
 				"C: GET /hello.txt HTTP/1.1", "C: Host: www.example.com", "C: Connection: close", "C: ",
 				"S: HTTP/1.1 200 OK",
+				"S: Accept-Ranges: bytes",
 				"S: Content-Length: 35",
 				"S: Content-Type: text/plain; charset=utf-8",
 				"S: Date: Mon, 05 Jan 2026 09:00:00 GMT",
@@ -61,6 +62,7 @@ func TestAgainstHTTPD(t *testing.T) {
 			want: []string{
 				"C: HEAD /hello.txt HTTP/1.1", "C: Host: x", "C: ",
 				"S: HTTP/1.1 200 OK",
+				"S: Accept-Ranges: bytes",
 				"S: Content-Length: 35",
 				"S: Content-Type: text/plain; charset=utf-8",
 				"S: Date: Mon, 05 Jan 2026 09:00:00 GMT",

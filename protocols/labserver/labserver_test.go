@@ -387,3 +387,20 @@ func TestAutoconfigNamesTheSetsPorts(t *testing.T) {
 		t.Errorf("autoconfig without Autoconfig: %s, want 404", resp.Status)
 	}
 }
+
+// "OPTIONS *" reaches httpd, which answers 400 as nginx does; Go's own
+// handler would say 200.
+func TestOptionsStarAsNginx(t *testing.T) {
+	s := startSet(t, Config{})
+	conn, err := net.Dial("tcp", s.Addr("http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, "OPTIONS * HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n")
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || line != "HTTP/1.1 400 Bad Request\r\n" {
+		t.Errorf("OPTIONS * = %q, %v; want 400", line, err)
+	}
+}

@@ -125,7 +125,7 @@ func TestAgainstEmbeddedServer(t *testing.T) {
 	want := []string{
 		"S: +OK wirebook lab POP3 server ready.",
 		"C: CAPA",
-		"S: +OK Capability list follows.", "S: TOP", "S: UIDL", "S: RESP-CODES", "S: AUTH-RESP-CODE", "S: PIPELINING", "S: USER", "S: SASL PLAIN", "S: IMPLEMENTATION wirebook", "S: .",
+		"S: +OK Capability list follows.", "S: TOP", "S: UIDL", "S: RESP-CODES", "S: AUTH-RESP-CODE", "S: PIPELINING", "S: USER", "S: SASL PLAIN LOGIN", "S: IMPLEMENTATION wirebook", "S: .",
 		"C: USER alice",
 		"S: +OK Send PASS for alice.",
 		"C: PASS ****",

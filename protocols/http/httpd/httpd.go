@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirebook/wirebook/protocols/mailstore"
@@ -56,10 +57,11 @@ func New(cfg Config) http.Handler {
 }
 
 type handler struct {
-	root     fs.FS
-	clock    mailstore.Clock
-	name     string
-	modified time.Time
+	root       fs.FS
+	clock      mailstore.Clock
+	name       string
+	modified   time.Time
+	boundaries atomic.Uint64 // multipart/byteranges boundaries handed out
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +69,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Set by hand so net/http does not add the real time.
 	hdr["Date"] = []string{h.clock.Now().UTC().Format(http.TimeFormat)}
 	hdr.Set("Server", h.name)
+	if r.RequestURI == "*" {
+		// "OPTIONS *" asks about the server as a whole; nginx answers 400.
+		// (The http.Server must set DisableGeneralOptionsHandler, or Go
+		// answers 200 before this handler runs.)
+		page(w, http.StatusBadRequest, "400 Bad Request", "This lab server answers requests for paths, not \"*\".")
+		return
+	}
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/_lab/"); ok {
 		h.lab(w, r, rest)
 		return

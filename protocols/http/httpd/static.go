@@ -91,6 +91,10 @@ func (h *handler) static(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	if r.Header.Get("Range") != "" && ifRangeAllows(r, etag, h.modified) && h.serveRanges(w, r, contentType(name), data) {
+		return
+	}
+	hdr.Set("Accept-Ranges", "bytes") // as nginx, on full responses only
 	writeBody(w, http.StatusOK, contentType(name), data)
 }
 

@@ -72,12 +72,14 @@ func (s *session) login(user, password string) {
 	s.reply("+OK %s's maildrop has %s (%d octets).", name, plural(count, "message"), octets)
 }
 
-// auth is AUTH (RFC 5034) with the PLAIN mechanism (RFC 4616), the initial
-// response inline or after a "+ " continuation.
+// auth is AUTH (RFC 5034) with the PLAIN mechanism (RFC 4616) or LOGIN
+// (what curl and Outlook send, and Dovecot offers), the initial response
+// inline or after a "+ " continuation.
 func (s *session) auth(cmd command) {
 	if len(cmd.Args) == 0 {
 		s.reply("+OK Supported mechanisms follow.")
 		s.reply("PLAIN")
+		s.reply("LOGIN")
 		s.reply(".")
 		return
 	}
@@ -85,40 +87,32 @@ func (s *session) auth(cmd command) {
 		s.reply("-ERR Syntax: AUTH <mechanism> [initial-response]")
 		return
 	}
-	if !strings.EqualFold(cmd.Args[0], "PLAIN") {
-		s.reply("-ERR [AUTH] Unsupported mechanism: %s. This server offers PLAIN.", printable(cmd.Args[0]))
+	mech := strings.ToUpper(cmd.Args[0])
+	if mech != "PLAIN" && mech != "LOGIN" {
+		s.reply("-ERR [AUTH] Unsupported mechanism: %s. This server offers PLAIN and LOGIN.", printable(cmd.Args[0]))
 		return
 	}
 	if !s.authAllowed() {
 		s.reply(refusePlaintext)
 		return
 	}
-	var resp string
-	if len(cmd.Args) == 2 {
-		resp = cmd.Args[1]
-		if resp == "=" { // an empty initial response
-			resp = ""
+	initial, hasInitial := "", len(cmd.Args) == 2
+	if hasInitial {
+		initial = cmd.Args[1]
+		if initial == "=" { // an empty initial response
+			initial = ""
 		}
-	} else {
-		s.reply("+ ")
-		if err := s.flush(); err != nil {
-			s.done = true
+	}
+	if mech == "LOGIN" {
+		s.authLogin(initial, hasInitial)
+		return
+	}
+	resp := initial
+	if !hasInitial {
+		var ok bool
+		if resp, ok = s.saslResponse(""); !ok {
 			return
 		}
-		line, tooLong, err := s.readLine()
-		if err != nil {
-			s.done = true
-			return
-		}
-		if tooLong {
-			s.reply("-ERR Line too long: commands are limited to %d octets.", s.srv.cfg.MaxLine)
-			return
-		}
-		if line == "*" {
-			s.reply("-ERR Authentication cancelled.")
-			return
-		}
-		resp = line
 	}
 	raw, err := base64.StdEncoding.DecodeString(resp)
 	if err != nil {
@@ -136,6 +130,58 @@ func (s *session) auth(cmd command) {
 		return
 	}
 	s.login(user, password)
+}
+
+// authLogin asks for the user name and the password, base64 each, with
+// Dovecot's prompts "Username:" and "Password:". An initial response is
+// the user name.
+func (s *session) authLogin(initial string, hasInitial bool) {
+	userB64 := initial
+	if !hasInitial {
+		var ok bool
+		if userB64, ok = s.saslResponse(base64.StdEncoding.EncodeToString([]byte("Username:"))); !ok {
+			return
+		}
+	}
+	user, err := base64.StdEncoding.DecodeString(userB64)
+	if err != nil {
+		s.reply("-ERR Invalid base64 in the AUTH LOGIN user name.")
+		return
+	}
+	passB64, ok := s.saslResponse(base64.StdEncoding.EncodeToString([]byte("Password:")))
+	if !ok {
+		return
+	}
+	password, err := base64.StdEncoding.DecodeString(passB64)
+	if err != nil {
+		s.reply("-ERR Invalid base64 in the AUTH LOGIN password.")
+		return
+	}
+	s.login(string(user), string(password))
+}
+
+// saslResponse sends a "+ challenge" continuation and reads the client's
+// answer; ok is false when the exchange ended (and was answered).
+func (s *session) saslResponse(challenge string) (string, bool) {
+	s.reply("+ %s", challenge)
+	if err := s.flush(); err != nil {
+		s.done = true
+		return "", false
+	}
+	line, tooLong, err := s.readLine()
+	if err != nil {
+		s.done = true
+		return "", false
+	}
+	if tooLong {
+		s.reply("-ERR Line too long: commands are limited to %d octets.", s.srv.cfg.MaxLine)
+		return "", false
+	}
+	if line == "*" {
+		s.reply("-ERR Authentication cancelled.")
+		return "", false
+	}
+	return line, true
 }
 
 // stls upgrades the connection (RFC 2595). Replies must reach the client

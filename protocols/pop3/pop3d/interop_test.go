@@ -198,6 +198,9 @@ func TestCurl(t *testing.T) {
 		// curl undoes the dot-stuffing of RETR.
 		{"retrieve", Config{}, nil, "/2", msg2},
 		{"retrieve over STLS", Config{TLS: bundle(t).ServerConfig(), AllowInsecureAuth: new(false)}, []string{"--ssl-reqd", "--cacert", ca}, "/1", msg1},
+		// curl's ;AUTH=LOGIN, the mechanism many mail programs pick.
+		{"AUTH LOGIN", Config{}, []string{"--login-options", "AUTH=LOGIN"}, "/1", msg1},
+		{"AUTH PLAIN", Config{}, []string{"--login-options", "AUTH=PLAIN"}, "/2", msg2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,7 +38,7 @@ func TestTranscript(t *testing.T) {
 	c := dial(t, addr)
 	uid := func(n int) string { return fmt.Sprintf("%08x%08x", n, mailstore.DefaultUIDValidity) }
 	run(t, c, []step{
-		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN", "IMPLEMENTATION wirebook", "."}},
+		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "IMPLEMENTATION wirebook", "."}},
 		{"STAT", []string{"-ERR Not logged in: STAT is only valid in the TRANSACTION state; log in with USER/PASS or AUTH first."}},
 		{"PASS alice-pw", []string{"-ERR Send USER first."}},
 		{"USER alice", []string{"+OK Send PASS for alice."}},
@@ -224,7 +224,7 @@ func plain(authz, user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(authz + "\x00" + user + "\x00" + pass))
 }
 
-func TestAuthPlain(t *testing.T) {
+func TestAuthPlainAndLogin(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps []step
@@ -235,8 +235,12 @@ func TestAuthPlain(t *testing.T) {
 		{"wrong password", []step{{"AUTH PLAIN " + plain("", "bob", "nope"), []string{"-ERR [AUTH] Invalid user name or password."}}}},
 		{"bad base64", []step{{"AUTH PLAIN !!!", []string{"-ERR Invalid base64 in the AUTH PLAIN response."}}}},
 		{"other authzid", []step{{"AUTH PLAIN " + plain("alice", "bob", "bob-pw"), []string{"-ERR [AUTH] Logging in as another user (authzid) is not supported."}}}},
-		{"unknown mechanism", []step{{"AUTH CRAM-MD5", []string{"-ERR [AUTH] Unsupported mechanism: CRAM-MD5. This server offers PLAIN."}}}},
-		{"list mechanisms", []step{{"AUTH", []string{"+OK Supported mechanisms follow.", "PLAIN", "."}}}},
+		{"unknown mechanism", []step{{"AUTH CRAM-MD5", []string{"-ERR [AUTH] Unsupported mechanism: CRAM-MD5. This server offers PLAIN and LOGIN."}}}},
+		{"list mechanisms", []step{{"AUTH", []string{"+OK Supported mechanisms follow.", "PLAIN", "LOGIN", "."}}}},
+		// AUTH LOGIN with Dovecot's prompts, Username: and Password:.
+		{"login", []step{{"AUTH LOGIN", []string{"+ VXNlcm5hbWU6"}}, {"Ym9i", []string{"+ UGFzc3dvcmQ6"}}, {"Ym9iLXB3", []string{fmt.Sprintf("+OK bob's maildrop has 1 message (%d octets).", len(msg3))}}}},
+		{"login with the user inline", []step{{"AUTH LOGIN Ym9i", []string{"+ UGFzc3dvcmQ6"}}, {"bm9wZQ==", []string{"-ERR [AUTH] Invalid user name or password."}}}},
+		{"login cancelled", []step{{"AUTH LOGIN", []string{"+ VXNlcm5hbWU6"}}, {"*", []string{"-ERR Authentication cancelled."}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +266,7 @@ func TestSTLS(t *testing.T) {
 	}
 	c.conn, c.r = tc, newReader(tc)
 	run(t, c, []step{
-		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN", "IMPLEMENTATION wirebook", "."}},
+		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "IMPLEMENTATION wirebook", "."}},
 		{"STLS", []string{"-ERR TLS is already active."}},
 		{"AUTH PLAIN " + plain("", "alice", "alice-pw"), []string{fmt.Sprintf("+OK alice's maildrop has 2 messages (%d octets).", len(msg1)+len(msg2))}},
 	})
@@ -306,7 +310,7 @@ func TestImplicitTLS(t *testing.T) {
 		t.Fatalf("greeting = %q", got)
 	}
 	run(t, c, []step{
-		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN", "IMPLEMENTATION wirebook", "."}},
+		{"CAPA", []string{"+OK Capability list follows.", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER", "SASL PLAIN LOGIN", "IMPLEMENTATION wirebook", "."}},
 		{"USER bob", []string{"+OK Send PASS for bob."}},
 	})
 }

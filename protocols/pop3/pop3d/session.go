@@ -194,7 +194,7 @@ func (s *session) capa(cmd command) {
 	if s.state == authorization {
 		if s.authAllowed() {
 			s.reply("USER")
-			s.reply("SASL PLAIN")
+			s.reply("SASL PLAIN LOGIN")
 		}
 		if s.srv.cfg.TLS != nil && !s.tlsActive {
 			s.reply("STLS")
