@@ -7,7 +7,7 @@ OUT      ?= public
 LABS     ?= labs
 export GOFLAGS := -mod=mod
 
-.PHONY: all build site test browser check bench fmt vet clean deps
+.PHONY: all build site test browser check clients bench fmt vet clean deps
 
 all: build
 
@@ -44,6 +44,12 @@ fmt:
 
 clean:
 	rm -rf bin $(OUT) .wirebook
+
+# clients: swaks, msmtp, fetchmail and mutt in batch mode against
+# `wirebook servers` on 127.0.0.1 (free ports); installs them with apt-get
+# when missing. About 10 s once they are installed.
+clients: build
+	bash interop/clients.sh
 
 # interop: check the course against real Dovecot, Postfix and nginx on
 # 127.0.0.1 (needs root and Debian's apt), then report where the embedded lab
