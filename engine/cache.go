@@ -36,6 +36,13 @@ type cacheFile struct {
 	Version string        `json:"version"`
 	Lab     string        `json:"lab"`
 	Blocks  []cachedBlock `json:"blocks"`
+	// Duration is how long the lab took (reset included), as --shard
+	// balances by it. A sharded run leaves it alone and records only
+	// LastDuration: shards that share a cache directory, one after another,
+	// must keep cutting the course the same way. An unsharded run and a
+	// merge of the shards' caches set it from LastDuration.
+	Duration     time.Duration `json:"duration_ns,omitempty"`
+	LastDuration time.Duration `json:"last_duration_ns,omitempty"`
 }
 
 // cachedBlock is one session's stored result and the keys it was made under.
@@ -116,13 +123,23 @@ func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
 	return keys, nil
 }
 
+// path names a lab's cache file by the lab's path relative to the course
+// (the directory holding .wirebook/cache), so that CI jobs with checkouts
+// in different places can exchange caches; a lab outside the course is
+// named by its absolute path.
 func (c *Cache) path(labPath string) string {
 	abs, err := filepath.Abs(labPath)
 	if err != nil {
 		abs = labPath
 	}
+	key := abs
+	if root, err := filepath.Abs(filepath.Dir(filepath.Dir(c.Dir))); err == nil {
+		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			key = filepath.ToSlash(rel)
+		}
+	}
 	base := strings.TrimSuffix(filepath.Base(labPath), ".md")
-	return filepath.Join(c.Dir, base+"-"+hashStrings(abs)[:12]+".json")
+	return filepath.Join(c.Dir, base+"-"+hashStrings(key)[:12]+".json")
 }
 
 func (c *Cache) load(labPath string) *cacheFile {
@@ -232,4 +249,68 @@ func orNone(s string) string {
 
 func writeFileAtomic(path string, data []byte) error {
 	return atomicfile.Write(path, data, 0o644)
+}
+
+// MergeCaches writes into dir the lab files of the caches in inputs (the
+// shards' .wirebook/cache directories), so that one build can serve the
+// whole course from them. A lab found in several (shards that started from
+// the same restored cache) keeps the copy whose sessions ran last. Page
+// fingerprints (pages/) are not merged: they only describe pages that the
+// shard itself wrote. It returns the number of lab files written.
+func MergeCaches(dir string, inputs []string) (int, error) {
+	type pick struct {
+		data []byte
+		last time.Time
+	}
+	best := map[string]pick{}
+	for _, in := range inputs {
+		entries, err := os.ReadDir(in)
+		if err != nil {
+			return 0, err
+		}
+		for _, ent := range entries {
+			if ent.IsDir() || !strings.HasSuffix(ent.Name(), ".json") || strings.HasPrefix(ent.Name(), ".") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(in, ent.Name()))
+			if err != nil {
+				return 0, err
+			}
+			var f cacheFile
+			if json.Unmarshal(data, &f) != nil || f.Version != Version+"/"+cacheFormat {
+				continue // another wirebook's or torn: never served anyway
+			}
+			if f.LastDuration > 0 && f.Duration != f.LastDuration {
+				// The next sharded run balances by what the shards measured.
+				f.Duration = f.LastDuration
+				if data, err = json.MarshalIndent(&f, "", " "); err != nil {
+					return 0, err
+				}
+			}
+			var last time.Time
+			for _, b := range f.Blocks {
+				if b.When.After(last) {
+					last = b.When
+				}
+			}
+			old, seen := best[ent.Name()]
+			if !seen || last.After(old.last) || (last.Equal(old.last) && string(data) > string(old.data)) {
+				best[ent.Name()] = pick{data, last}
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	names := make([]string, 0, len(best))
+	for name := range best {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := writeFileAtomic(filepath.Join(dir, name), best[name].data); err != nil {
+			return 0, err
+		}
+	}
+	return len(names), nil
 }

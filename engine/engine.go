@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wirebook/wirebook/engine/check"
@@ -24,7 +23,23 @@ import (
 type Options struct {
 	Registry *protocols.Registry
 	Embedded EmbeddedProvider // starts a fresh lab server set per lab; nil: embedded servers unavailable
-	Jobs     int              // labs run at once; default 4
+	// Jobs, when set, is how many labs run at once. When 0, labs on the
+	// embedded servers (CPU-bound, in this process) run one per CPU and
+	// labs only on other servers (waiting on the network) RemoteJobs at once.
+	Jobs int
+	// RemoteJobs caps labs that use no embedded server when Jobs is 0: an
+	// environment's concurrency. 0: DefaultRemoteJobs.
+	RemoteJobs int
+	// MaxFailures, when set, stops starting labs once that many have
+	// failed; the labs not started are reported as not run.
+	MaxFailures int
+	// LabTimeout, when set, is the longest a lab's sessions may take
+	// together; the blocks still running or left fail with a reason.
+	LabTimeout time.Duration
+	// Slots, when set, hands each lab running against real servers one of
+	// a pool of server sets, so that labs that run at once never share
+	// mailboxes (an environment's pool:).
+	Slots *SlotPool
 	// Servers override or add lab servers by name (--server NAME=URL);
 	// the name "*" stands for every name not given (--servers local).
 	Servers map[string]lab.ServerEntry
@@ -47,6 +62,11 @@ type Options struct {
 	Refresh bool
 	// Offline contacts no server: the S: lines written in the labs are shown.
 	Offline bool
+	// CacheOnly contacts no server: a lab the cache cannot serve is an error.
+	CacheOnly bool
+	// Sharded runs part of a course (--shard): the cache keeps the
+	// durations that shards are balanced by (see cacheFile.Duration).
+	Sharded bool
 	// Observe, when set, sees each transcript line as it happens (redacted).
 	Observe func(b *lab.Block, ev protocols.Event)
 	// BeforeSend, when set, is called before client lines are sent.
@@ -57,8 +77,9 @@ type Options struct {
 	// Check compares with it and update writes it; the lab is left alone.
 	TranscriptDir string
 	// BeforeLab, when set, runs before a lab's sessions (an environment's
-	// reset command: real servers keep their mailboxes between labs).
-	BeforeLab func(path string) error
+	// reset command: real servers keep their mailboxes between labs). slot
+	// is the 1-based slot of Slots the lab runs in, 0 without a pool.
+	BeforeLab func(path string, slot int) error
 	// Secrets are redacted from every output of every lab, whether a lab
 	// uses them or not (the environment's secret-named variables).
 	Secrets []string
@@ -115,21 +136,19 @@ type EmbeddedSet interface {
 
 // Engine runs labs.
 type Engine struct {
-	opts Options
+	opts  Options
+	sched *scheduler
 }
 
 // New returns an engine.
 func New(opts Options) *Engine {
-	if opts.Jobs <= 0 {
-		opts.Jobs = 4
-	}
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Engine{opts: opts}
+	return &Engine{opts: opts, sched: newScheduler(opts)}
 }
 
 // Cache is the engine's transcript cache, nil when off.
@@ -148,6 +167,9 @@ type LabResult struct {
 	Err      error    // a load or format error (lab.ErrorList) or a setup failure
 	Sessions []*SessionResult
 	env      *envLab // the environment transcripts the sessions were compared with
+	// NotRun, when set, says why the lab was not run (--max-failures):
+	// it neither passed nor failed.
+	NotRun string
 }
 
 // Expected names the file holding the S: lines a session is compared
@@ -243,27 +265,6 @@ func (e *Engine) Load(path string) (*lab.Lab, error) {
 	})
 }
 
-// RunLabs loads and runs every lab, several at once; sessions inside a lab
-// run in document order. Results come back in the order of paths, sorted
-// by the labs' "order" front matter.
-func (e *Engine) RunLabs(ctx context.Context, paths []string) []*LabResult {
-	results := make([]*LabResult, len(paths))
-	sem := make(chan struct{}, e.opts.Jobs)
-	var wg sync.WaitGroup
-	for i, p := range paths {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = e.RunLab(ctx, p)
-		}()
-	}
-	wg.Wait()
-	SortResults(results)
-	return results
-}
-
 // SortResults orders labs by their front matter "order", then path.
 func SortResults(results []*LabResult) {
 	order := func(r *LabResult) int {
@@ -335,19 +336,46 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 			return res
 		}
 	}
+	if e.opts.CacheOnly {
+		res.Err = &lab.Error{File: path, Msg: "the transcript cache has no fresh transcript for this lab (--from-cache); run it, or merge the cache of the shard that ran it"}
+		return res
+	}
+	release, ok := e.sched.acquire(ctx, e.needsEmbedded(l))
+	if !ok {
+		return e.notRun(res)
+	}
+	defer func() { release(res.Failed()) }()
+	servers, slot := e.opts.Servers, 0
+	if p := e.opts.Slots; p != nil && !e.needsEmbedded(l) {
+		i, ok := p.acquire(ctx)
+		if !ok {
+			return e.notRun(res)
+		}
+		defer p.release(i)
+		servers, slot = p.overlay(i, servers), i+1
+	}
+	ctx, cancel := e.labContext(ctx)
+	defer cancel()
+	started := time.Now()
 	if e.opts.BeforeLab != nil {
-		if err := e.opts.BeforeLab(path); err != nil {
+		if err := e.opts.BeforeLab(path, slot); err != nil {
 			res.Err = fmt.Errorf("%s: before the lab: %w", path, err)
 			return res
 		}
 	}
-	run, err := e.prepare(l)
+	run, err := e.prepare(l, servers)
 	if err != nil {
 		res.Err = err
 		return res
 	}
 	defer run.close()
 	for _, b := range l.Blocks {
+		if ctx.Err() != nil {
+			s := e.deadlineResult(l, b)
+			run.verify(s)
+			res.Sessions = append(res.Sessions, s)
+			continue
+		}
 		if b.Index > 0 && e.opts.Settle > 0 {
 			time.Sleep(e.opts.Settle)
 		}
@@ -368,7 +396,14 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		}
 	}
 	if e.opts.Cache != nil && !e.opts.NoExec {
-		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path}
+		took := time.Since(started)
+		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path, Duration: took, LastDuration: took}
+		if e.opts.Sharded {
+			f.Duration = 0
+			if old := e.opts.Cache.load(cacheKey); old != nil {
+				f.Duration = old.Duration
+			}
+		}
 		for i, s := range res.Sessions {
 			cb := cachedBlock{Keys: keys[i], Events: clientOrdinals(s.Block, s.Events), Server: s.Server, Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, TLSRefused: s.TLSRefused,
 				Raised: s.Raised, RaisedAt: s.RaisedAt}

@@ -190,7 +190,7 @@ type envLab struct {
 // the lab's client and blank lines, its S:/N: lines are the environment's
 // entry for it when that was recorded for the same client lines.
 func (e *Engine) environmentLab(l *lab.Lab) (*envLab, error) {
-	path := filepath.Join(e.opts.TranscriptDir, strings.TrimSuffix(filepath.Base(l.Path), ".md")+envFileExt)
+	path := e.envTranscriptPath(l.Path)
 	f, disk, err := readEnvFile(path)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,7 @@ var embeddedServices = map[int]string{
 type labRun struct {
 	e        *Engine
 	lab      *lab.Lab
+	servers  map[string]lab.ServerEntry // the engine's, or its slot's
 	embedded EmbeddedSet
 	scope    *vars.Scope
 	verifier *verifier
@@ -49,13 +50,17 @@ func (r *labRun) close() {
 // serverEntry returns the configuration of a named server: --server
 // overrides first, then the lab's front matter, else the embedded one.
 func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
+	return serverEntry(e.opts.Servers, l, name)
+}
+
+func serverEntry(servers map[string]lab.ServerEntry, l *lab.Lab, name string) lab.ServerEntry {
 	if name == "" {
 		name = "default"
 	}
-	if s, ok := e.opts.Servers[name]; ok {
+	if s, ok := servers[name]; ok {
 		return s
 	}
-	if s, ok := e.opts.Servers["*"]; ok {
+	if s, ok := servers["*"]; ok {
 		return s
 	}
 	if s, ok := l.Front.Servers[name]; ok {
@@ -64,8 +69,8 @@ func (e *Engine) serverEntry(l *lab.Lab, name string) lab.ServerEntry {
 	return lab.ServerEntry{Embedded: true}
 }
 
-func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
-	r := &labRun{e: e, lab: l, scope: vars.NewScope(e.opts.LookupEnv)}
+func (e *Engine) prepare(l *lab.Lab, servers map[string]lab.ServerEntry) (*labRun, error) {
+	r := &labRun{e: e, lab: l, servers: servers, scope: vars.NewScope(e.opts.LookupEnv)}
 	for _, name := range l.Front.Secrets {
 		r.scope.MarkSecret(name)
 	}
@@ -75,7 +80,7 @@ func (e *Engine) prepare(l *lab.Lab) (*labRun, error) {
 	r.redactor = r.labRedactor()
 	needEmbedded := false
 	for _, b := range l.Blocks {
-		entry := e.serverEntry(l, b.Attrs["server"])
+		entry := serverEntry(servers, l, b.Attrs["server"])
 		needEmbedded = needEmbedded || isEmbedded(entry)
 		if entry.Local && (len(l.Front.Fixtures) > 0 || l.Front.WebRoot != "") {
 			// Their mailboxes and web root are the student's, not the lab's.
@@ -178,7 +183,7 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 		service += "s"
 	}
 	name := b.Attrs["server"]
-	entry := r.e.serverEntry(r.lab, name)
+	entry := serverEntry(r.servers, r.lab, name)
 	ep := &endpoint{name: name, shownPort: port, implicitTLS: implicit, insecure: entry.Insecure || b.Attrs["insecure"] == "true"}
 	if isEmbedded(entry) || entry.Local {
 		// The servers of `wirebook servers` are the embedded ones, kept
@@ -341,6 +346,8 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		res.Events = []protocols.Event{{Kind: protocols.Note, Text: fmt.Sprintf("could not connect to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)}}
 		return fail(redactErr(redactor, dialError(err)))
 	}
+	// The lab's deadline interrupts a block waiting on the server.
+	defer context.AfterFunc(ctx, func() { _ = conn.Close() })()
 	w := protocols.NewWire(conn, ep.tls, protocols.Limits{ReadTimeout: timeout})
 	w.Insecure = ep.insecure
 	if obs := r.e.opts.Observe; obs != nil {
@@ -359,6 +366,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	if err == nil {
 		err = proto.Run(ctx, &protocols.Session{Wire: w, Script: protocols.NewScript(script)})
 	}
+	err = r.e.deadlineError(ctx, err)
 	if err != nil {
 		res.TLSRefused = errors.Is(err, protocols.ErrTLSRefused)
 		w.Note("error: %s", redactor.Redact(err.Error()))

@@ -28,7 +28,8 @@ type Tally struct {
 	Captured int `json:"captured"`
 	Failed   int `json:"failed"` // mismatched or failed sessions
 	Offline  int `json:"offline"`
-	Errors   int `json:"lab_errors"` // labs that could not be run (format or setup errors)
+	Errors   int `json:"lab_errors"`             // labs that could not be run (format or setup errors)
+	NotRun   int `json:"labs_not_run,omitempty"` // labs --max-failures kept from starting
 }
 
 // Add counts one session.
@@ -49,6 +50,10 @@ func (t *Tally) Add(status string) {
 
 // AddLab counts a lab's sessions, or one error when the lab did not run.
 func (t *Tally) AddLab(r *LabResult) {
+	if r.NotRun != "" {
+		t.NotRun++
+		return
+	}
 	if r.Err != nil {
 		t.Errors++
 		return
@@ -66,6 +71,7 @@ func (t *Tally) Merge(o Tally) {
 	t.Failed += o.Failed
 	t.Offline += o.Offline
 	t.Errors += o.Errors
+	t.NotRun += o.NotRun
 }
 
 // Sessions is the number of sessions counted.
@@ -76,7 +82,7 @@ func (t Tally) Passed() int { return t.Verified + t.Expected }
 
 // NotPassed is everything check does not pass: failures, captured and
 // offline sessions, and labs with errors.
-func (t Tally) NotPassed() int { return t.Sessions() - t.Passed() + t.Errors }
+func (t Tally) NotPassed() int { return t.Sessions() - t.Passed() + t.Errors + t.NotRun }
 
 // Breakdown lists the non-zero counts by status, e.g. "1 verified,
 // 1 captured (not verified)".
@@ -95,11 +101,14 @@ func (t Tally) Breakdown() string {
 	add(t.Failed, "failed", "failed")
 	add(t.Offline, "not run (offline)", "not run (offline)")
 	add(t.Errors, "lab error", "lab errors")
+	add(t.NotRun, "lab not run (--max-failures)", "labs not run (--max-failures)")
 	return strings.Join(parts, ", ")
 }
 
 // plain is true when "N passed, M failed" says everything.
-func (t Tally) plain() bool { return t.Expected == 0 && t.Captured == 0 && t.Offline == 0 }
+func (t Tally) plain() bool {
+	return t.Expected == 0 && t.Captured == 0 && t.Offline == 0 && t.NotRun == 0
+}
 
 // CheckLine is check's summary: "1 passed, 1 failed: 1 verified, 1
 // captured (not verified)"; the breakdown is left out when every session

@@ -25,11 +25,13 @@ import (
 
 // commonFlags are the flags every lab-running command takes.
 type commonFlags struct {
-	servers []string
-	local   string // --servers local
-	env     string
-	config  string
-	jobs    int
+	servers    []string
+	local      string // --servers local
+	env        string
+	config     string
+	jobs       int
+	labTimeout time.Duration
+	used       string // the course configuration file in force, "" for none
 }
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
@@ -37,7 +39,8 @@ func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.local, "servers", "", "`local`: run every block against the `wirebook servers` running here (its ports, accounts and CA)")
 	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
 	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
-	fs.IntVarP(&c.jobs, "jobs", "j", 4, "labs to run at once")
+	fs.DurationVar(&c.labTimeout, "lab-timeout", 0, "fail a lab whose sessions take longer than `DURATION` together (e.g. 2m); 0: no limit")
+	fs.IntVarP(&c.jobs, "jobs", "j", 0, "labs to run at once (default: one per CPU for labs on the embedded servers; for other servers up to the environment's concurrency, else 32)")
 }
 
 func newFlagSet(env *cliEnv, name, args, summary string) *pflag.FlagSet {
@@ -75,6 +78,7 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 			return nil, err
 		}
 	}
+	c.used = path
 	envFlag, specs, local, err := c.localServers(env, path)
 	if err != nil {
 		return nil, err
@@ -95,6 +99,7 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	if local != nil {
 		opts.Local = local
 	}
+	opts.LabTimeout = c.labTimeout
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
 		if e.Reset != "" {
@@ -142,13 +147,18 @@ func (c *commonFlags) localServers(env *cliEnv, configPath string) (envFlag stri
 
 // open finds the labs under paths (default: labs) and builds the engine;
 // it reports a problem as "wirebook CMD: ..." and returns ok false.
-func (c *commonFlags) open(env *cliEnv, cmd string, paths []string, extra engine.Options) (eng *engine.Engine, dirs, files []string, ok bool) {
+// sel, when not nil, narrows the labs (--shard, --changed).
+func (c *commonFlags) open(env *cliEnv, cmd string, paths []string, extra engine.Options, sel *selection) (eng *engine.Engine, dirs, files []string, ok bool) {
 	if len(paths) == 0 {
 		paths = []string{"labs"}
 	}
 	files, err := engine.FindLabs(paths)
+	extra.Sharded = sel.sharded()
 	if err == nil {
 		eng, err = c.engine(env, newEmbeddedProvider(), extra, paths...)
+	}
+	if err == nil && sel != nil {
+		files, err = sel.apply(eng, files, c.used)
 	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "wirebook %s: %v\n", cmd, err)
@@ -158,10 +168,13 @@ func (c *commonFlags) open(env *cliEnv, cmd string, paths []string, extra engine
 }
 
 // resetCommand runs an environment's reset command before each lab.
-func resetCommand(command, dir string) func(string) error {
-	return func(string) error {
+func resetCommand(command, dir string) func(string, int) error {
+	return func(_ string, slot int) error {
 		cmd := exec.Command("sh", "-c", command)
 		cmd.Dir = dir
+		if slot > 0 {
+			cmd.Env = append(os.Environ(), fmt.Sprintf("WIREBOOK_SLOT=%d", slot))
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("reset command %q: %v: %s", command, err, strings.TrimSpace(string(out)))
 		}
@@ -178,14 +191,21 @@ func cmdBuild(env *cliEnv, args []string) int {
 	refresh := fs.Bool("refresh", false, "run every session again, ignoring the transcript cache")
 	offline := fs.Bool("offline", false, "contact no server: show the S: lines written in the labs")
 	noCache := fs.Bool("no-cache", false, "neither read nor write the transcript cache (.wirebook/cache)")
+	fromCache := fs.Bool("from-cache", false, "contact no server: every transcript comes from the cache (e.g. merged from the shards with 'wirebook report merge --cache'); a lab it cannot serve is an error")
+	var sel selection
+	sel.register(fs)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	extra := engine.Options{Refresh: *refresh, Offline: *offline}
+	if *fromCache && (*noCache || *refresh || *offline) {
+		fmt.Fprintln(env.stderr, "wirebook build: --from-cache goes with neither --no-cache, --refresh nor --offline")
+		return exitUsage
+	}
+	extra := engine.Options{Refresh: *refresh, Offline: *offline, CacheOnly: *fromCache}
 	if !*noCache {
 		extra.Cache = &engine.Cache{Dir: cacheDir}
 	}
-	eng, paths, files, ok := common.open(env, "build", fs.Args(), extra)
+	eng, paths, files, ok := common.open(env, "build", fs.Args(), extra, &sel)
 	if !ok {
 		return exitUsage
 	}

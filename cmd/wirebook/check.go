@@ -24,11 +24,14 @@ func cmdCheck(env *cliEnv, args []string) int {
 	explain := fs.Bool("explain", false, "say for each block whether the transcript cache is fresh, and if not why; runs nothing")
 	doUpdate := fs.Bool("update", false, "write the fresh transcripts into the labs (as 'wirebook update')")
 	force := fs.Bool("force", false, "with --update: write even when CI is set")
+	maxFailures := fs.Int("max-failures", 0, "stop starting labs once `N` labs have failed; the rest are reported as not run (0: run them all)")
+	var sel selection
+	sel.register(fs)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
 	// check always asks the servers; it refreshes the cache as it goes.
-	eng, _, files, ok := common.open(env, "check", fs.Args(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true})
+	eng, _, files, ok := common.open(env, "check", fs.Args(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true, MaxFailures: *maxFailures}, &sel)
 	if !ok {
 		return exitUsage
 	}
@@ -58,6 +61,9 @@ func cmdCheck(env *cliEnv, args []string) int {
 	var tally engine.Tally
 	for _, r := range results {
 		tally.AddLab(r)
+		if r.NotRun != "" {
+			continue
+		}
 		if r.Err != nil {
 			fmt.Fprintln(env.stderr, r.Err)
 			status = max(status, exitCodeFor(r.Err))
@@ -74,13 +80,16 @@ func cmdCheck(env *cliEnv, args []string) int {
 		}
 	}
 	if *junit != "" {
-		if err := writeJUnit(*junit, results); err != nil {
+		if err := writeJUnit(*junit, results, &sel); err != nil {
 			fmt.Fprintln(env.stderr, "wirebook check:", err)
 			status = max(status, exitFailed)
 		}
 	}
 	if *asJSON {
-		writeJSON(env.stdout, results)
+		writeJSON(env.stdout, results, &sel)
+	}
+	if tally.NotRun > 0 {
+		status = max(status, exitFailed) // an unchecked lab is never a pass
 	}
 	fmt.Fprintln(env.stdout, tally.CheckLine())
 	return status
@@ -159,14 +168,24 @@ type jsonSession struct {
 	Differs []string `json:"differences,omitempty"`
 }
 
-func writeJSON(w io.Writer, results []*engine.LabResult) {
+func writeJSON(w io.Writer, results []*engine.LabResult, sel *selection) {
 	out := struct {
+		Shard    string        `json:"shard,omitempty"`
+		Plan     string        `json:"shard_plan,omitempty"`
 		Sessions []jsonSession `json:"sessions"`
 		Errors   []string      `json:"errors"`
 		Counts   engine.Tally  `json:"counts"` // the counts of check's last line and of the pages
+		NotRun   []string      `json:"not_run,omitempty"`
 	}{Sessions: []jsonSession{}, Errors: []string{}}
+	if sel.shard != nil {
+		out.Shard, out.Plan = sel.shard.String(), sel.plan
+	}
 	for _, r := range results {
 		out.Counts.AddLab(r)
+		if r.NotRun != "" {
+			out.NotRun = append(out.NotRun, r.Path)
+			continue
+		}
 		if r.Err != nil {
 			out.Errors = append(out.Errors, r.Err.Error())
 			continue
@@ -185,11 +204,19 @@ func writeJSON(w io.Writer, results []*engine.LabResult) {
 }
 
 type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	XMLName  xml.Name `xml:"testsuite"`
+	Name     string   `xml:"name,attr"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Skipped  int      `xml:"skipped,attr,omitempty"`
+	// Properties name the shard and its plan (see report merge).
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -197,6 +224,7 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"` // an expected failure's outcome
+	Skipped   *junitFailure `xml:"skipped,omitempty"`
 }
 
 type junitFailure struct {
@@ -204,9 +232,17 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func writeJUnit(path string, results []*engine.LabResult) error {
+func writeJUnit(path string, results []*engine.LabResult, sel *selection) error {
 	suite := junitSuite{Name: "wirebook check"}
+	if sel.shard != nil {
+		suite.Name += " (shard " + sel.shard.String() + ")"
+		suite.Properties = []junitProperty{{"wirebook.shard", sel.shard.String()}, {"wirebook.shard_plan", sel.plan}}
+	}
 	for _, r := range results {
+		if r.NotRun != "" {
+			suite.Cases = append(suite.Cases, junitCase{Name: r.Path, ClassName: r.Path, Skipped: &junitFailure{Message: r.NotRun}})
+			continue
+		}
 		if r.Err != nil {
 			suite.Cases = append(suite.Cases, junitCase{Name: r.Path, ClassName: r.Path, Failure: &junitFailure{Message: "lab error", Text: r.Err.Error()}})
 			continue
@@ -224,10 +260,18 @@ func writeJUnit(path string, results []*engine.LabResult) error {
 			suite.Cases = append(suite.Cases, c)
 		}
 	}
+	return writeJUnitSuite(path, suite)
+}
+
+func writeJUnitSuite(path string, suite junitSuite) error {
+	suite.Tests, suite.Failures, suite.Skipped = 0, 0, 0
 	for _, c := range suite.Cases {
 		suite.Tests++
 		if c.Failure != nil {
 			suite.Failures++
+		}
+		if c.Skipped != nil {
+			suite.Skipped++
 		}
 	}
 	data, err := xml.MarshalIndent(suite, "", "  ")
@@ -249,10 +293,12 @@ func cmdUpdate(env *cliEnv, args []string) int {
 	fs.BoolVar(&opts.dryRun, "dry-run", false, "print the changes as a diff; write nothing")
 	fs.BoolVarP(&opts.interactive, "interactive", "i", false, "review each changed block: accept (y), reject (n) or quit (q)")
 	fs.BoolVar(&opts.force, "force", false, "write even when the CI environment variable is set")
+	var sel selection
+	sel.register(fs)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	eng, _, files, ok := common.open(env, "update", fs.Args(), engine.Options{})
+	eng, _, files, ok := common.open(env, "update", fs.Args(), engine.Options{}, &sel)
 	if !ok {
 		return exitUsage
 	}

@@ -63,6 +63,7 @@ func commands() []command {
 		{"run", "run one lab and print its transcripts", cmdRun},
 		{"check", "verify the transcripts written in the labs against the servers", cmdCheck},
 		{"update", "write fresh transcripts into the labs", cmdUpdate},
+		{"report", "merge the reports and caches of sharded runs (report merge)", cmdReport},
 		{"serve", "preview the site on localhost, rebuilding on save", cmdServe},
 		{"new", "create a new course that builds at once", cmdNew},
 		{"servers", "start the embedded lab servers and print their addresses", cmdServers},
