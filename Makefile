@@ -41,8 +41,15 @@ check: build
 shards: build
 	bash .ci/shards.sh ./$(BIN) $(LABS) 3
 
+# bench: the Go benchmarks, then the render benchmark (bench/render): a
+# generated course of 100, 1,000 and 3,000 labs built by wirebook cold and
+# rebuilt, and by Hugo (installed here if missing) in the same paired runs.
+# See docs/performance.md. BENCH_RENDER=-n 100 for a quick look.
+BENCH_RENDER ?= -n 100,1000,3000 -runs 3
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	command -v hugo >/dev/null || { apt-get update && apt-get install -y --no-install-recommends hugo; } || echo "make bench: no hugo; wirebook alone"
+	$(GO) run ./bench/render $(BENCH_RENDER)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
