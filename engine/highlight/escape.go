@@ -25,6 +25,26 @@ func visibleEscape(s string, r rune, size int) string { return printable.Escape(
 // neutralise returns s with each unsafe character (and each real U+FFFD)
 // replaced by the placeholder, and what to show for each, in order.
 func neutralise(s string) (string, []sub) {
+	// Almost every line is safe as it is: check before copying.
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f || c == '\t' {
+			i++
+			continue
+		}
+		if c < 0x80 {
+			return neutraliseCopy(s)
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == placeholder || visibleEscape(s[i:], r, size) != "" {
+			return neutraliseCopy(s)
+		}
+		i += size
+	}
+	return s, nil
+}
+
+func neutraliseCopy(s string) (string, []sub) {
 	var b strings.Builder
 	var subs []sub
 	for i := 0; i < len(s); {
@@ -56,24 +76,43 @@ type htmlWriter struct {
 }
 
 func (w *htmlWriter) text(s string) {
-	for _, r := range s {
-		switch r {
+	// Runs of bytes that need nothing are written at once.
+	run := 0
+	for i := 0; i < len(s); {
+		var esc string
+		size := 1
+		switch c := s[i]; c {
 		case '&':
-			w.b.WriteString("&amp;")
+			esc = "&amp;"
 		case '<':
-			w.b.WriteString("&lt;")
+			esc = "&lt;"
 		case '>':
-			w.b.WriteString("&gt;")
+			esc = "&gt;"
 		case '"':
-			w.b.WriteString("&#34;")
+			esc = "&#34;"
 		case '\'':
-			w.b.WriteString("&#39;")
-		case placeholder:
-			w.placeholder()
+			esc = "&#39;"
 		default:
-			w.b.WriteRune(r)
+			if c < utf8.RuneSelf {
+				i++
+				continue
+			}
+			var r rune
+			if r, size = utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError {
+				i += size
+				continue
+			}
 		}
+		w.b.WriteString(s[run:i])
+		if esc != "" {
+			w.b.WriteString(esc)
+		} else {
+			w.placeholder() // U+FFFD, or a byte that is not UTF-8
+		}
+		i += size
+		run = i
 	}
+	w.b.WriteString(s[run:])
 }
 
 func (w *htmlWriter) placeholder() {

@@ -38,6 +38,11 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 	clean := make([]string, len(events))
 	subs := make([][]sub, len(events))
 	var src strings.Builder
+	size := 0
+	for _, ev := range events {
+		size += len(ev.Text) + 4
+	}
+	src.Grow(size)
 	for i, ev := range events {
 		clean[i], subs[i] = neutralise(ev.Text)
 		src.WriteString(ev.Prefix())
@@ -48,6 +53,8 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 	lines := lexLines(Lexer(proto), src.String(), len(events))
 
 	var b strings.Builder
+	// About twice the text: the markup of each line and its tokens.
+	b.Grow(2*size + 120*len(events) + 64)
 	b.WriteString(`<pre class="wb-transcript" data-proto="`)
 	b.WriteString(attrWord(proto))
 	b.WriteString(`"><code>`)
