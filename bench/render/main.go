@@ -45,7 +45,9 @@ func (s series) median(f func(sample) float64) float64 {
 
 func (s series) wall() float64 { return s.median(func(x sample) float64 { return x.wall.Seconds() }) }
 func (s series) cpu() float64  { return s.median(func(x sample) float64 { return x.cpu.Seconds() }) }
-func (s series) rss() float64  { return s.median(func(x sample) float64 { return float64(x.rss) / (1 << 20) }) }
+func (s series) rss() float64 {
+	return s.median(func(x sample) float64 { return float64(x.rss) / (1 << 20) })
+}
 
 // ratios are the medians of per-run ratios a/b: each pair ran back to back,
 // so the machine's load at the time cancels out better than in a ratio of
