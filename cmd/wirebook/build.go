@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/wirebook/wirebook/engine/render"
 	"github.com/wirebook/wirebook/engine/vars"
 	"github.com/wirebook/wirebook/protocols"
+	"github.com/wirebook/wirebook/site"
 )
 
 // commonFlags are the flags every lab-running command takes.
@@ -219,22 +221,61 @@ func cmdBuild(env *cliEnv, args []string) int {
 	return status
 }
 
-// buildSite runs the labs and writes the site into out.
+// buildSite runs the labs and writes the site into out. Labs stream
+// through run and render a few at a time (the engine's jobs for running,
+// one per CPU for rendering), so memory does not grow with the course:
+// a first pass only loads each lab for its order and title, which the
+// index and the previous/next links need. What is returned is enough to
+// report problems, not the transcripts.
 func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, title string, live bool) ([]*engine.LabResult, error) {
-	progress := newProgress(env)
-	eng.SetProgress(progress.report)
-	results := eng.RunLabs(context.Background(), files)
-	progress.done()
+	cpus := runtime.GOMAXPROCS(0)
+	scanned := make([]*engine.LabResult, len(files))
+	render.Parallel(len(files), cpus, func(i int) {
+		scanned[i] = eng.Scan(files[i])
+	})
+	fileOf := make(map[*engine.LabResult]string, len(files))
+	for i, r := range scanned {
+		fileOf[r] = files[i]
+	}
+	engine.SortResults(scanned)
+	sorted := make([]string, len(scanned))
+	entries := make([]site.LabSummary, len(scanned))
+	for i, r := range scanned {
+		sorted[i], entries[i] = fileOf[r], render.Entry(r)
+	}
+	scanned, fileOf = nil, nil // the labs themselves are loaded again, one at a time
 	course := loadCourse(paths, title)
 	course.LiveReload = live
 	if cache := eng.Cache(); cache != nil {
 		course.PageCache = filepath.Join(cache.Dir, "pages")
 	}
-	pages := make([]render.LabPage, len(results))
-	for i, r := range results {
-		pages[i] = render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)}
+	w, err := render.NewSiteWriter(out, course, entries)
+	if err != nil {
+		return nil, err
 	}
-	return results, render.WriteSite(out, course, pages)
+	progress := newProgress(env)
+	eng.SetProgress(progress.report)
+	results := make([]*engine.LabResult, len(sorted))
+	summaries := make([]site.LabSummary, len(sorted))
+	errs := make([]error, len(sorted))
+	running := make(chan struct{}, max(eng.Jobs(), 1))
+	rendering := make(chan struct{}, cpus)
+	render.Parallel(len(sorted), max(eng.Jobs(), 1)+cpus, func(i int) {
+		running <- struct{}{}
+		r := eng.RunLab(context.Background(), sorted[i])
+		<-running
+		rendering <- struct{}{}
+		summaries[i], errs[i] = w.WritePage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
+		<-rendering
+		results[i] = reportable(r)
+	})
+	progress.done()
+	for _, err := range errs {
+		if err != nil {
+			return results, err
+		}
+	}
+	return results, w.Finish(summaries)
 }
 
 // loadCourse reads the course title and introduction from index.md in the
@@ -257,6 +298,18 @@ func loadCourse(paths []string, title string) render.Course {
 		c.Title = "wirebook course"
 	}
 	return c
+}
+
+// reportable keeps of a lab's result what reportResults prints: its path,
+// its error and its failed or mismatched sessions, not the transcripts.
+func reportable(r *engine.LabResult) *engine.LabResult {
+	out := &engine.LabResult{Path: r.Path, Err: r.Err}
+	for _, s := range r.Sessions {
+		if s.Status == engine.StatusFailed || s.Status == engine.StatusMismatch {
+			out.Sessions = append(out.Sessions, s)
+		}
+	}
+	return out
 }
 
 // exitCodeFor is 2 for a lab-format error, 1 for anything else.

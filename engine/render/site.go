@@ -1,22 +1,14 @@
 package render
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/wirebook/wirebook/engine"
 	"github.com/wirebook/wirebook/engine/highlight"
-	"github.com/wirebook/wirebook/internal/atomicfile"
 	"github.com/wirebook/wirebook/protocols"
 	"github.com/wirebook/wirebook/site"
 )
@@ -149,147 +141,28 @@ func labTally(p LabPage) engine.Tally {
 	return t
 }
 
-// WriteSite writes index.html, one page per lab and the assets into out.
-// Every file is written to a temporary name and renamed, so an interrupted
-// build never leaves a half-written page.
-func WriteSite(out string, course Course, pages []LabPage) error {
-	tmpl, err := template.ParseFS(site.FS, "templates/*.html")
-	if err != nil {
-		return fmt.Errorf("render: templates: %w", err)
+// Entry is what the other pages need of a lab before it is rendered: its
+// title and page, for the index and the previous/next links.
+func Entry(r *engine.LabResult) site.LabSummary {
+	title := r.Path
+	summary := ""
+	if l := r.Lab; l != nil {
+		title = l.Front.Title
+		if title == "" {
+			title = firstHeading(l.Markdown)
+		}
+		if title == "" {
+			title = l.Title()
+		}
+		summary = l.Front.Summary
 	}
-	if err := os.MkdirAll(filepath.Join(out, "assets"), 0o755); err != nil {
-		return err
-	}
-	summaries := make([]site.LabSummary, len(pages))
-	for i, p := range pages {
-		t := labTally(p)
-		title := p.Result.Path
-		summary := ""
-		if l := p.Result.Lab; l != nil {
-			title = l.Front.Title
-			if title == "" {
-				title = firstHeading(l.Markdown)
-			}
-			if title == "" {
-				title = l.Title()
-			}
-			summary = l.Front.Summary
-		}
-		summaries[i] = site.LabSummary{Title: title, Href: Slug(p.Result.Path), Summary: summary,
-			Sessions: t.Sessions(), Passed: t.Passed(), Counts: t.PageLine(), Status: t.LabStatus()}
-	}
-	var intro template.HTML
-	if len(course.Intro) > 0 {
-		r, err := renderMarkdown(course.Intro, nil)
-		if err != nil {
-			return err
-		}
-		intro = r.Body
-	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "index.html", site.SiteData{CourseTitle: course.Title, Labs: summaries, Intro: intro, CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: course.LiveReload}); err != nil {
-		return fmt.Errorf("render: index: %w", err)
-	}
-	if err := WriteFileAtomic(filepath.Join(out, "index.html"), buf.Bytes()); err != nil {
-		return err
-	}
-	for i, p := range pages {
-		data := site.PageData{CourseTitle: course.Title, Title: summaries[i].Title, Status: summaries[i].Status,
-			Sessions: summaries[i].Sessions, Passed: summaries[i].Passed, Counts: summaries[i].Counts,
-			CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: course.LiveReload}
-		if i > 0 {
-			data.Prev = &summaries[i-1]
-		}
-		if i+1 < len(pages) {
-			data.Next = &summaries[i+1]
-		}
-		if p.Result.Err != nil {
-			data.Errors = strings.Split(p.Result.Err.Error(), "\n")
-		}
-		target := filepath.Join(out, summaries[i].Href)
-		fingerprint := pageFingerprint(data, p)
-		if course.PageCache != "" && fingerprintFresh(course.PageCache, summaries[i].Href, fingerprint, target) {
-			continue
-		}
-		if l := p.Result.Lab; l != nil {
-			r, err := renderMarkdown(l.Markdown, p.Sessions)
-			if err != nil {
-				return fmt.Errorf("render: %s: %w", p.Result.Path, err)
-			}
-			data.Body, data.TOC = r.Body, r.TOC
-		}
-		buf.Reset()
-		if err := tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
-			return fmt.Errorf("render: %s: %w", p.Result.Path, err)
-		}
-		if err := WriteFileAtomic(target, buf.Bytes()); err != nil {
-			return err
-		}
-		if course.PageCache != "" {
-			// A lost fingerprint only costs a render next time.
-			_ = os.MkdirAll(course.PageCache, 0o755)
-			_ = WriteFileAtomic(filepath.Join(course.PageCache, summaries[i].Href+".key"), []byte(fingerprint))
-		}
-	}
-	return writeAssets(filepath.Join(out, "assets"))
+	return site.LabSummary{Title: title, Href: Slug(r.Path), Summary: summary}
 }
 
-// pageFingerprint hashes everything a lab page is made of: the page data,
-// the lab's source, its sessions, and the build of wirebook (templates,
-// styles and highlighting are compiled in).
-func pageFingerprint(data site.PageData, p LabPage) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	_ = enc.Encode(data)
-	if p.Result.Lab != nil {
-		h.Write(p.Result.Lab.Source)
-	}
-	lines := make([]int, 0, len(p.Sessions))
-	for line := range p.Sessions {
-		lines = append(lines, line)
-	}
-	sort.Ints(lines)
-	for _, line := range lines {
-		_ = enc.Encode(line)
-		_ = enc.Encode(p.Sessions[line])
-	}
-	h.Write([]byte(engine.Version))
-	if exe, err := os.Executable(); err == nil {
-		if st, err := os.Stat(exe); err == nil {
-			fmt.Fprint(h, st.Size(), st.ModTime().UnixNano())
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func fingerprintFresh(dir, name, fingerprint, target string) bool {
-	old, err := os.ReadFile(filepath.Join(dir, name+".key"))
-	if err != nil || string(old) != fingerprint {
-		return false
-	}
-	_, err = os.Stat(target)
-	return err == nil
-}
-
-func writeAssets(dir string) error {
-	css, err := fs.ReadFile(site.FS, "static/style.css")
-	if err != nil {
-		return err
-	}
-	css = append(css, "\n/* syntax highlighting */\n"...)
-	css = append(css, highlight.CSS()...)
-	if err := WriteFileAtomic(filepath.Join(dir, "style.css"), css); err != nil {
-		return err
-	}
-	js, err := fs.ReadFile(site.FS, "static/wirebook.js")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, "wirebook.js"), js)
-}
-
-// WriteFileAtomic writes data to a temporary file beside path and renames it
-// into place; an unchanged file is left alone.
-func WriteFileAtomic(path string, data []byte) error {
-	return atomicfile.WriteIfChanged(path, data, 0o644)
+// summarise is a lab's entry with its status and counts.
+func summarise(p LabPage) site.LabSummary {
+	s := Entry(p.Result)
+	t := labTally(p)
+	s.Sessions, s.Passed, s.Counts, s.Status = t.Sessions(), t.Passed(), t.PageLine(), t.LabStatus()
+	return s
 }

@@ -47,3 +47,35 @@ func TestWriteIntoMissingDirFails(t *testing.T) {
 		t.Error("write into a missing directory succeeded")
 	}
 }
+
+func TestReplaceIfChangedAndSyncDir(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "page.html")
+	if err := ReplaceIfChanged(p, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	if err := ReplaceIfChanged(p, []byte("one"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(p); !st.ModTime().Equal(old) {
+		t.Error("unchanged file rewritten")
+	}
+	// Same size, other bytes: still rewritten.
+	if err := ReplaceIfChanged(p, []byte("two"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "two" {
+		t.Errorf("content %q, want two", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left: %v", entries)
+	}
+	if err := SyncDir(dir); err != nil {
+		t.Errorf("SyncDir: %v", err)
+	}
+	if err := SyncDir(filepath.Join(dir, "missing")); err == nil {
+		t.Error("SyncDir of a missing directory succeeded")
+	}
+}

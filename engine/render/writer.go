@@ -1,0 +1,254 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/internal/atomicfile"
+	"github.com/wirebook/wirebook/site"
+)
+
+// SiteWriter writes a site one page at a time, from any number of
+// goroutines, so that a build never holds every lab at once: the pages
+// need of the others only their entries (titles and links), known before.
+// Every file is written to a temporary name and renamed, so an interrupted
+// build never leaves a half-written page; build output is not synced file
+// by file (the next build writes it again), the directory once at the end.
+type SiteWriter struct {
+	out     string
+	course  Course
+	tmpl    *template.Template
+	entries []site.LabSummary
+	build   string // what identifies this build of wirebook, for fingerprints
+
+	mu      sync.Mutex
+	oldKeys map[string]string // page fingerprints of the last build
+	keys    map[string]string // and of this one
+}
+
+// fingerprintFile, in Course.PageCache, maps each page to the fingerprint
+// of its inputs: one file per build, not one per page.
+const fingerprintFile = "fingerprints.json"
+
+// NewSiteWriter prepares out for a site whose labs, in course order, have
+// the given entries (see Entry).
+func NewSiteWriter(out string, course Course, entries []site.LabSummary) (*SiteWriter, error) {
+	tmpl, err := templates()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(out, "assets"), 0o755); err != nil {
+		return nil, err
+	}
+	w := &SiteWriter{out: out, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}}
+	if course.PageCache != "" {
+		// A missing or unreadable file only costs a render of every page.
+		if data, err := os.ReadFile(filepath.Join(course.PageCache, fingerprintFile)); err == nil {
+			_ = json.Unmarshal(data, &w.oldKeys)
+		}
+	}
+	return w, nil
+}
+
+// templates are parsed once: html/template is safe for concurrent use
+// once parsed, and every build of the process uses the same.
+var templates = sync.OnceValues(func() (*template.Template, error) {
+	tmpl, err := template.ParseFS(site.FS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("render: templates: %w", err)
+	}
+	return tmpl, nil
+})
+
+// buildID identifies the running wirebook: templates, styles and
+// highlighting are compiled in, so a new binary renders every page again.
+func buildID() string {
+	id := engine.Version
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			id += fmt.Sprint(st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return id
+}
+
+// WritePage renders and writes the page of lab i (the index into the
+// entries) and returns its summary for the index. A page whose inputs did
+// not change since the last build is left as it is.
+func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
+	sum := summarise(p)
+	c := w.course
+	data := site.PageData{CourseTitle: c.Title, Title: sum.Title, Status: sum.Status,
+		Sessions: sum.Sessions, Passed: sum.Passed, Counts: sum.Counts,
+		CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: c.LiveReload}
+	if i > 0 {
+		data.Prev = &w.entries[i-1]
+	}
+	if i+1 < len(w.entries) {
+		data.Next = &w.entries[i+1]
+	}
+	if p.Result.Err != nil {
+		data.Errors = strings.Split(p.Result.Err.Error(), "\n")
+	}
+	target := filepath.Join(w.out, sum.Href)
+	var fingerprint string
+	if c.PageCache != "" {
+		fingerprint = w.fingerprint(data, p)
+		w.mu.Lock()
+		fresh := w.oldKeys[sum.Href] == fingerprint
+		w.keys[sum.Href] = fingerprint
+		w.mu.Unlock()
+		if fresh {
+			if _, err := os.Stat(target); err == nil {
+				return sum, nil
+			}
+		}
+	}
+	if l := p.Result.Lab; l != nil {
+		r, err := renderMarkdown(l.Markdown, p.Sessions)
+		if err != nil {
+			return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
+		}
+		data.Body, data.TOC = r.Body, r.TOC
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(data.Body) + 8<<10)
+	if err := w.tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
+		return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
+	}
+	return sum, WriteFileAtomic(target, buf.Bytes())
+}
+
+// Finish writes the index with the labs' summaries (in course order), the
+// assets and the fingerprints, and syncs the output directory.
+func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
+	c := w.course
+	var intro template.HTML
+	if len(c.Intro) > 0 {
+		r, err := renderMarkdown(c.Intro, nil)
+		if err != nil {
+			return err
+		}
+		intro = r.Body
+	}
+	var buf bytes.Buffer
+	if err := w.tmpl.ExecuteTemplate(&buf, "index.html", site.SiteData{CourseTitle: c.Title, Labs: summaries, Intro: intro, CSSHref: "assets/style.css", JSHref: "assets/wirebook.js", LiveReload: c.LiveReload}); err != nil {
+		return fmt.Errorf("render: index: %w", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(w.out, "index.html"), buf.Bytes()); err != nil {
+		return err
+	}
+	if err := writeAssets(filepath.Join(w.out, "assets")); err != nil {
+		return err
+	}
+	if c.PageCache != "" {
+		// A lost fingerprint file only costs a render next time.
+		if data, err := json.Marshal(w.keys); err == nil && os.MkdirAll(c.PageCache, 0o755) == nil {
+			_ = atomicfile.ReplaceIfChanged(filepath.Join(c.PageCache, fingerprintFile), data, 0o644)
+		}
+	}
+	return atomicfile.SyncDir(w.out)
+}
+
+// WriteSite writes index.html, one page per lab and the assets into out,
+// rendering pages on every CPU.
+func WriteSite(out string, course Course, pages []LabPage) error {
+	entries := make([]site.LabSummary, len(pages))
+	for i, p := range pages {
+		entries[i] = Entry(p.Result)
+	}
+	w, err := NewSiteWriter(out, course, entries)
+	if err != nil {
+		return err
+	}
+	summaries := make([]site.LabSummary, len(pages))
+	errs := make([]error, len(pages))
+	Parallel(len(pages), runtime.GOMAXPROCS(0), func(i int) {
+		summaries[i], errs[i] = w.WritePage(i, pages[i])
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return w.Finish(summaries)
+}
+
+// Parallel calls f(0) ... f(n-1) on at most workers goroutines and waits.
+func Parallel(n, workers int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(workers, 1), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// fingerprint hashes everything a lab page is made of: the page data,
+// the lab's source, its sessions, and the build of wirebook.
+func (w *SiteWriter) fingerprint(data site.PageData, p LabPage) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode(data)
+	if p.Result.Lab != nil {
+		h.Write(p.Result.Lab.Source)
+	}
+	lines := make([]int, 0, len(p.Sessions))
+	for line := range p.Sessions {
+		lines = append(lines, line)
+	}
+	sort.Ints(lines)
+	for _, line := range lines {
+		_ = enc.Encode(line)
+		_ = enc.Encode(p.Sessions[line])
+	}
+	h.Write([]byte(w.build))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func writeAssets(dir string) error {
+	css, err := fs.ReadFile(site.FS, "static/style.css")
+	if err != nil {
+		return err
+	}
+	css = append(css, "\n/* syntax highlighting */\n"...)
+	css = append(css, highlight.CSS()...)
+	if err := WriteFileAtomic(filepath.Join(dir, "style.css"), css); err != nil {
+		return err
+	}
+	js, err := fs.ReadFile(site.FS, "static/wirebook.js")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, "wirebook.js"), js)
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it
+// into place, without syncing (build output is made again by the next
+// build); an unchanged file is left alone.
+func WriteFileAtomic(path string, data []byte) error {
+	return atomicfile.ReplaceIfChanged(path, data, 0o644)
+}
