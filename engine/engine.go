@@ -296,9 +296,17 @@ func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
 // Jobs is how many labs the engine runs at once.
 func (e *Engine) Jobs() int { return e.opts.Jobs }
 
-// Scan loads one lab as RunLab would (the environment's copy, when there
-// is one) without running anything: its Path and Lab, or its Err.
+// Scan loads one lab as RunLab does, without running anything: its Path
+// and Lab, or its Err.
 func (e *Engine) Scan(path string) *LabResult {
+	res := &LabResult{Path: path}
+	l, err := e.Load(path)
+	res.Lab = l
+	res.Err = err
+	return res
+}
+
+func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 	res := &LabResult{Path: path}
 	l, err := e.Load(path)
 	res.Lab = l
@@ -319,15 +327,6 @@ func (e *Engine) Scan(path string) *LabResult {
 		res.env, l, cacheKey = env, env.lab, env.file.Path
 		defer env.explain(res)
 	}
-	return res
-}
-
-func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
-	res := e.Scan(path)
-	if res.Err != nil {
-		return res
-	}
-	l := res.Lab
 	if e.opts.Offline {
 		for _, b := range l.Blocks {
 			s := &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]}

@@ -303,13 +303,14 @@ func loadCourse(paths []string, title string) render.Course {
 // reportable keeps of a lab's result what reportResults prints: its path,
 // its error and its failed or mismatched sessions, not the transcripts.
 func reportable(r *engine.LabResult) *engine.LabResult {
-	out := &engine.LabResult{Path: r.Path, Err: r.Err}
+	out := *r
+	out.Lab, out.Sessions = nil, nil
 	for _, s := range r.Sessions {
 		if s.Status == engine.StatusFailed || s.Status == engine.StatusMismatch {
 			out.Sessions = append(out.Sessions, s)
 		}
 	}
-	return out
+	return &out
 }
 
 // exitCodeFor is 2 for a lab-format error, 1 for anything else.
