@@ -222,8 +222,8 @@ func cmdBuild(env *cliEnv, args []string) int {
 }
 
 // buildSite runs the labs and writes the site into out. Labs stream
-// through run and render a few at a time (the engine's jobs for running,
-// one per CPU for rendering), so memory does not grow with the course:
+// through run and render a few at a time (as many run as the engine
+// allows, one per CPU renders), so memory does not grow with the course:
 // a first pass only loads each lab for its order and title, which the
 // index and the previous/next links need. What is returned is enough to
 // report problems, not the transcripts.
@@ -258,12 +258,15 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 	results := make([]*engine.LabResult, len(sorted))
 	summaries := make([]site.LabSummary, len(sorted))
 	errs := make([]error, len(sorted))
-	running := make(chan struct{}, max(eng.Jobs(), 1))
+	// The engine limits how many labs run at once; here, how many are in
+	// hand (running or rendering) and how many render.
+	jobs := eng.Jobs()
+	if jobs <= 0 {
+		jobs = max(engine.DefaultRemoteJobs, runtime.NumCPU())
+	}
 	rendering := make(chan struct{}, cpus)
-	render.Parallel(len(sorted), max(eng.Jobs(), 1)+cpus, func(i int) {
-		running <- struct{}{}
+	render.Parallel(len(sorted), jobs+cpus, func(i int) {
 		r := eng.RunLab(context.Background(), sorted[i])
-		<-running
 		rendering <- struct{}{}
 		summaries[i], errs[i] = w.WritePage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
 		<-rendering
