@@ -20,7 +20,7 @@ type runningServers struct {
 
 // startServers runs `wirebook servers ARGS...` until stop; it fails the
 // test if the servers exit before printing their addresses.
-func startServers(t *testing.T, env map[string]string, args ...string) *runningServers {
+func startServers(t testing.TB, env map[string]string, args ...string) *runningServers {
 	t.Helper()
 	r, status, stderr := tryStartServers(t, env, args...)
 	if r == nil {
@@ -31,7 +31,7 @@ func startServers(t *testing.T, env map[string]string, args ...string) *runningS
 
 // tryStartServers is startServers for a start that may fail: then it
 // returns nil, the exit status and stderr.
-func tryStartServers(t *testing.T, env map[string]string, args ...string) (*runningServers, int, string) {
+func tryStartServers(t testing.TB, env map[string]string, args ...string) (*runningServers, int, string) {
 	t.Helper()
 	rs := &runningServers{addrs: map[string]string{}, stopCh: make(chan struct{}), done: make(chan int, 1)}
 	untilInterrupted = func() (<-chan struct{}, func()) { return rs.stopCh, func() {} }
@@ -69,7 +69,7 @@ func tryStartServers(t *testing.T, env map[string]string, args ...string) (*runn
 	return rs, 0, ""
 }
 
-func (rs *runningServers) stop(t *testing.T) {
+func (rs *runningServers) stop(t testing.TB) {
 	t.Helper()
 	close(rs.stopCh)
 	select {
