@@ -154,6 +154,7 @@ type endpoint struct {
 	tls         *tls.Config
 	insecure    bool
 	embedded    bool
+	local       bool // the running `wirebook servers`
 	user, pass  string
 }
 
@@ -202,7 +203,7 @@ func (r *labRun) resolve(b *lab.Block) (*endpoint, error) {
 		if strings.HasPrefix(b.Proto, "http") {
 			host = "www." + strings.TrimPrefix(host, "mail.")
 		}
-		ep.dial, ep.shownHost, ep.embedded = addr, host, !entry.Local
+		ep.dial, ep.shownHost, ep.embedded, ep.local = addr, host, !entry.Local, entry.Local
 		ep.tls = set.ClientTLS(host)
 		ep.user, ep.pass = set.Credentials()
 		if entry.User != "" {
@@ -302,8 +303,12 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	}
 	res.Embedded, res.Insecure = ep.embedded, ep.insecure
 	if res.Server == "" {
-		res.Server = "embedded"
-		if !ep.embedded {
+		switch {
+		case ep.embedded:
+			res.Server = "embedded"
+		case ep.local:
+			res.Server = "local" // not the lab's fresh servers: say so
+		default:
 			res.Server = ep.shownHost
 		}
 	}

@@ -2,8 +2,10 @@ package labserver
 
 import (
 	"encoding/xml"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // AutoconfigPath is where Thunderbird looks for a domain's account settings
@@ -17,17 +19,23 @@ func (s *Set) withAutoconfig(next http.Handler, cfg Config) http.Handler {
 	if host == "" {
 		host = cfg.Addr
 	}
-	body := autoconfigXML(s.store.Domain(), host, func(svc string) int {
+	port := func(svc string) int {
 		_, p, _ := splitPort(s.addrs[svc])
 		return p
-	})
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != AutoconfigPath {
 			next.ServeHTTP(w, r)
 			return
 		}
+		h := host
+		if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
+			// Listening on every address: name the one the client used.
+			h, _, _ = splitPort(r.Host)
+			h = strings.Trim(h, "[]")
+		}
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-		_, _ = w.Write(body())
+		_, _ = w.Write(autoconfigXML(s.store.Domain(), h, port))
 	})
 }
 
@@ -51,32 +59,30 @@ type acServer struct {
 	Auth     string `xml:"authentication"`
 }
 
-// autoconfigXML is built when first asked, once every listener has its
+// autoconfigXML is built on each request, once every listener has its
 // port: the Set starts the web server before it knows the last port.
-func autoconfigXML(domain, host string, port func(string) int) func() []byte {
-	return func() []byte {
-		type provider struct {
-			ID       string     `xml:"id,attr"`
-			Domain   string     `xml:"domain"`
-			Display  string     `xml:"displayName"`
-			Short    string     `xml:"displayShortName"`
-			Incoming []acServer `xml:"incomingServer"`
-			Outgoing []acServer `xml:"outgoingServer"`
-		}
-		type clientConfig struct {
-			XMLName  xml.Name `xml:"clientConfig"`
-			Version  string   `xml:"version,attr"`
-			Provider provider `xml:"emailProvider"`
-		}
-		in := func(typ, svc, socket string) acServer {
-			return acServer{Type: typ, Hostname: host, Port: port(svc), Socket: socket, Username: "%EMAILLOCALPART%", Auth: "password-cleartext"}
-		}
-		c := clientConfig{Version: "1.1", Provider: provider{
-			ID: domain, Domain: domain, Display: "wirebook lab servers (" + domain + ")", Short: "wirebook",
-			Incoming: []acServer{in("imap", IMAPS, "SSL"), in("imap", IMAP, "STARTTLS"), in("pop3", POP3S, "SSL")},
-			Outgoing: []acServer{in("smtp", Submission, "STARTTLS"), in("smtp", SMTPS, "SSL")},
-		}}
-		out, _ := xml.MarshalIndent(c, "", "  ")
-		return append([]byte(xml.Header), append(out, '\n')...)
+func autoconfigXML(domain, host string, port func(string) int) []byte {
+	type provider struct {
+		ID       string     `xml:"id,attr"`
+		Domain   string     `xml:"domain"`
+		Display  string     `xml:"displayName"`
+		Short    string     `xml:"displayShortName"`
+		Incoming []acServer `xml:"incomingServer"`
+		Outgoing []acServer `xml:"outgoingServer"`
 	}
+	type clientConfig struct {
+		XMLName  xml.Name `xml:"clientConfig"`
+		Version  string   `xml:"version,attr"`
+		Provider provider `xml:"emailProvider"`
+	}
+	in := func(typ, svc, socket string) acServer {
+		return acServer{Type: typ, Hostname: host, Port: port(svc), Socket: socket, Username: "%EMAILLOCALPART%", Auth: "password-cleartext"}
+	}
+	c := clientConfig{Version: "1.1", Provider: provider{
+		ID: domain, Domain: domain, Display: "wirebook lab servers (" + domain + ")", Short: "wirebook",
+		Incoming: []acServer{in("imap", IMAPS, "SSL"), in("imap", IMAP, "STARTTLS"), in("pop3", POP3S, "SSL")},
+		Outgoing: []acServer{in("smtp", Submission, "STARTTLS"), in("smtp", SMTPS, "SSL")},
+	}}
+	out, _ := xml.MarshalIndent(c, "", "  ")
+	return append([]byte(xml.Header), append(out, '\n')...)
 }
