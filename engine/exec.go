@@ -48,6 +48,19 @@ var labNameServices = []struct {
 	{"HTTPS_PORT", "http", "", "implicit", "HTTPS"},
 }
 
+// CodeNames are the names a lab's code is given, with what they mean
+// (values are the run's: see labNames).
+func CodeNames() []LabName {
+	out := []LabName{{Name: "HOST", Meaning: "the servers' address"}}
+	for _, s := range labNameServices {
+		out = append(out, LabName{Name: s.name, Port: true, Meaning: "port of " + s.meaning})
+	}
+	return append(out,
+		LabName{Name: "CA_FILE", Meaning: "the CA certificate that signed the servers' certificates"},
+		LabName{Name: "USER", Meaning: "the lab user's login"},
+		LabName{Name: "PASSWORD", Secret: true, Meaning: "the lab user's password (from the environment; masked in all output)"})
+}
+
 // Defaults for an executable block.
 const (
 	execTimeout = 30 * time.Second
@@ -99,7 +112,7 @@ func (r *labRun) labNames() ([]LabName, error) {
 		if host == "" {
 			host, ep = h, e
 		}
-		out = append(out, LabName{Name: s.name, Value: p, Port: true, Meaning: s.meaning})
+		out = append(out, LabName{Name: s.name, Value: p, Port: true})
 	}
 	if ep == nil {
 		return nil, errors.New("the lab's default server offers none of SMTP, POP3, IMAP or HTTP")
@@ -108,11 +121,8 @@ func (r *labRun) labNames() ([]LabName, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append([]LabName{{Name: "HOST", Value: host, Meaning: "the servers' address"}}, out...)
-	out = append(out,
-		LabName{Name: "CA_FILE", Value: ca, Meaning: "the CA certificate that signed the servers' certificates"},
-		LabName{Name: "USER", Value: ep.user, Meaning: "the lab user's login"},
-		LabName{Name: "PASSWORD", Value: ep.pass, Secret: true, Meaning: "the lab user's password (from the environment)"})
+	out = append([]LabName{{Name: "HOST", Value: host}}, out...)
+	out = append(out, LabName{Name: "CA_FILE", Value: ca}, LabName{Name: "USER", Value: ep.user}, LabName{Name: "PASSWORD", Value: ep.pass, Secret: true})
 	r.exec.embedded, r.exec.server = ep.embedded, "embedded"
 	if !ep.embedded {
 		r.exec.server = ep.shownHost

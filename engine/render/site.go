@@ -36,6 +36,11 @@ type SessionView struct {
 	Message  string // the error or the mismatch, for the badge
 	Outcome  string // an expected failure that happened ("refused with 550, as the lab expects")
 	Detail   string // a longer explanation (a diff), shown in place
+	// Exec is the kind of an executable block ("pycon", "console",
+	// "python"), "" for a session; Names is set on a page's first one,
+	// which says what the names its code uses stand for.
+	Exec  string
+	Names bool
 }
 
 // LabPage is one lab to render.
@@ -58,9 +63,14 @@ type Course struct {
 // ViewsFromResults makes SessionViews from a lab's run.
 func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 	out := map[int]*SessionView{}
+	named := false
 	for _, s := range r.Sessions {
 		v := &SessionView{Proto: s.Block.Proto, Events: s.Events, Status: s.Status, Server: s.Server,
-			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome}
+			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome,
+			Exec: s.Block.Exec}
+		if v.Exec != "" && !named {
+			v.Names, named = true, true
+		}
 		if s.Status == engine.StatusMismatch && s.Comparison != nil {
 			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Expected(s))
 		}
@@ -76,12 +86,36 @@ func sessionHTML(s *SessionView) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<figure class="wb-session wb-session-%s" data-proto="%s">`, s.Status, template.HTMLEscapeString(s.Proto))
 	fmt.Fprintf(&b, `<figcaption class="wb-badge wb-badge-%s">%s</figcaption>`, s.Status, template.HTMLEscapeString(badgeText(s)))
-	b.WriteString(string(highlight.Transcript(s.Events, s.Proto, highlight.TranscriptOptions{})))
+	copyLabel := "Copy client lines"
+	if s.Exec != "" {
+		b.WriteString(string(highlight.Repl(s.Events, s.Exec)))
+		copyLabel = "Copy statements"
+		if s.Exec == "console" {
+			copyLabel = "Copy commands"
+		}
+	} else {
+		b.WriteString(string(highlight.Transcript(s.Events, s.Proto, highlight.TranscriptOptions{})))
+	}
 	if s.Detail != "" {
 		fmt.Fprintf(&b, `<details class="wb-mismatch" open><summary>What differs from the lab</summary><pre>%s</pre></details>`, template.HTMLEscapeString(s.Detail))
 	}
-	b.WriteString(`<button class="wb-copy" type="button" hidden>Copy client lines</button></figure>`)
+	if s.Names {
+		b.WriteString(namesHTML())
+	}
+	fmt.Fprintf(&b, `<button class="wb-copy" type="button" hidden>%s</button></figure>`, copyLabel)
 	return template.HTML(b.String())
+}
+
+// namesHTML says what the names of a lab's code stand for, and how a
+// student gets them for their own lab servers.
+func namesHTML() string {
+	var b strings.Builder
+	b.WriteString(`<details class="wb-names"><summary>The names this code uses</summary><p>wirebook defines these before the first statement, for the lab servers the page was built against. To run the code yourself, start <code>wirebook servers</code> and define them from what it prints (see the lab's instructions); then type the code unchanged.</p><dl>`)
+	for _, n := range engine.CodeNames() {
+		fmt.Fprintf(&b, `<dt><code>%s</code></dt><dd>%s</dd>`, template.HTMLEscapeString(n.Name), template.HTMLEscapeString(n.Meaning))
+	}
+	b.WriteString(`</dl></details>`)
+	return b.String()
 }
 
 func badgeText(s *SessionView) string {
@@ -112,6 +146,9 @@ func badgeText(s *SessionView) string {
 	case StatusOffline:
 		if day != "" {
 			return "not run: transcript as recorded" + day
+		}
+		if s.Exec != "" {
+			return "not run: output as written in the lab"
 		}
 		return "not run: transcript as written in the lab"
 	}
