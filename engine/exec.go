@@ -48,6 +48,10 @@ var labNameServices = []struct {
 	{"HTTPS_PORT", "http", "", "implicit", "HTTPS"},
 }
 
+// EnvName is a name's environment variable, as `wirebook servers` prints
+// it for a shell: WIREBOOK_HOST, WIREBOOK_SMTP_PORT, WIREBOOK_PASSWORD...
+func EnvName(name string) string { return "WIREBOOK_" + name }
+
 // CodeNames are the names a lab's code is given, with what they mean
 // (values are the run's: see labNames).
 func CodeNames() []LabName {
@@ -166,7 +170,7 @@ func (x *execState) execEnv(dir string) []string {
 		"PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1",
 	}
 	for _, n := range x.names {
-		env = append(env, n.Name+"="+n.Value)
+		env = append(env, EnvName(n.Name)+"="+n.Value)
 	}
 	return env
 }
@@ -213,11 +217,11 @@ func (r *labRun) pythonSession() (*repl.Python, error) {
 		return nil, x.pyErr
 	}
 	names := map[string]any{}
-	var env []string
+	env := map[string]string{}
 	for _, n := range x.names {
 		switch {
 		case n.Secret:
-			env = append(env, n.Name)
+			env[n.Name] = EnvName(n.Name)
 		case n.Port:
 			v, _ := strconv.Atoi(n.Value)
 			names[n.Name] = v

@@ -194,6 +194,7 @@ func cmdBuild(env *cliEnv, args []string) int {
 	offline := fs.Bool("offline", false, "contact no server: show the S: lines written in the labs")
 	noCache := fs.Bool("no-cache", false, "neither read nor write the transcript cache (.wirebook/cache)")
 	fromCache := fs.Bool("from-cache", false, "contact no server: every transcript comes from the cache (e.g. merged from the shards with 'wirebook report merge --cache'); a lab it cannot serve is an error")
+	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: show their written output")
 	var sel selection
 	sel.register(fs)
 	if st := parseFlags(fs, args); st >= 0 {
@@ -203,7 +204,7 @@ func cmdBuild(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook build: --from-cache goes with neither --no-cache, --refresh nor --offline")
 		return exitUsage
 	}
-	extra := engine.Options{Refresh: *refresh, Offline: *offline, CacheOnly: *fromCache}
+	extra := engine.Options{Refresh: *refresh, Offline: *offline, CacheOnly: *fromCache, NoExec: *noExec}
 	if !*noCache {
 		extra.Cache = &engine.Cache{Dir: cacheDir}
 	}

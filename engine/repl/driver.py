@@ -109,8 +109,8 @@ def main():
         if op == "define":
             for name, value in req.get("names", {}).items():
                 ns[name] = value
-            for name in req.get("env", []):
-                ns[name] = os.environ.get(name, "")
+            for name, var in req.get("env", {}).items():
+                ns[name] = os.environ.get(var, "")
             reply({})
             continue
         if op != "run":

@@ -112,9 +112,9 @@ func (p *Python) Version() string { return p.version }
 
 // Define sets names in the interpreter's namespace before any statement:
 // values from names, and for each name in env the value of the
-// environment variable of that name (secrets travel that way, never in a
+// environment variable it maps to (secrets travel that way, never in a
 // request).
-func (p *Python) Define(names map[string]any, env []string) error {
+func (p *Python) Define(names map[string]any, env map[string]string) error {
 	if err := p.send(map[string]any{"op": "define", "names": names, "env": env}); err != nil {
 		return err
 	}

@@ -140,10 +140,10 @@ func TestPythonOutputLimit(t *testing.T) {
 
 func TestPythonDefineAndEnvironment(t *testing.T) {
 	p := startPython(t)
-	if err := p.Define(map[string]any{"HOST": "127.0.0.1", "SMTP_PORT": 2525}, []string{"WIREBOOK_TEST_SECRET"}); err != nil {
+	if err := p.Define(map[string]any{"HOST": "127.0.0.1", "SMTP_PORT": 2525}, map[string]string{"SECRET": "WIREBOOK_TEST_SECRET"}); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, p, "HOST, SMTP_PORT, len(WIREBOOK_TEST_SECRET)"); r.Output != "('127.0.0.1', 2525, 12)\n" {
+	if r := run(t, p, "HOST, SMTP_PORT, len(SECRET)"); r.Output != "('127.0.0.1', 2525, 12)\n" {
 		t.Errorf("names gave %q", r.Output)
 	}
 }
