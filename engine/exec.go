@@ -380,7 +380,7 @@ func (r *labRun) runShell(ctx context.Context, b *lab.Block, res *SessionResult,
 		if err := os.WriteFile(filepath.Join(dir, "example.py"), []byte(code), 0o644); err != nil {
 			return failAt(b.CodeLine, err)
 		}
-		sts = []statement{{source: "python3 -u example.py", lines: []lab.Line{{Num: b.CodeLine + 1}}}}
+		sts = []statement{{source: "python3 -u -c " + shellQuote(scriptRunner), lines: []lab.Line{{Num: b.CodeLine + 1}}}}
 		what = "python run blocks need bash and python3"
 		res.Software = pythonVersion()
 	} else {
@@ -421,6 +421,29 @@ func (r *labRun) runShell(ctx context.Context, b *lab.Block, res *SessionResult,
 	}
 	return res
 }
+
+// scriptRunner runs example.py as "python3 example.py" would, with the
+// lab's names defined first (the script is the page's code, unchanged),
+// and prints a traceback without its own frame.
+const scriptRunner = `import os, sys, traceback
+g = {"__name__": "__main__", "__file__": "example.py", "__builtins__": __builtins__}
+for k, v in os.environ.items():
+    if k.startswith("WIREBOOK_"):
+        n = k[len("WIREBOOK_"):]
+        g[n] = int(v) if n.endswith("_PORT") and v.isdigit() else v
+sys.argv = ["example.py"]
+with open("example.py", encoding="utf-8") as f:
+    code = compile(f.read(), "example.py", "exec")
+try:
+    exec(code, g)
+except SystemExit:
+    raise
+except BaseException as e:
+    traceback.print_exception(type(e), e, e.__traceback__.tb_next)
+    sys.exit(1)
+`
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func lastRan(sr repl.ShellResult) int {
 	n := -1

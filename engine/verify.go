@@ -107,8 +107,8 @@ func execExpectationMet(expect string, s *SessionResult) (outcome string, ok boo
 	case "", "ok":
 		// A command's non-zero status is output ("[1]", compared as cram
 		// does); a traceback means the lab's Python broke.
-		if s.Raised && s.Block.Exec == lab.ExecPycon {
-			return "", false, fmt.Sprintf("line %d: a statement raised an exception (expect=error if the lab means it)", s.RaisedAt)
+		if s.Raised && s.Block.Exec != lab.ExecConsole {
+			return "", false, fmt.Sprintf("line %d: the Python code raised an exception (expect=error if the lab means it)", s.RaisedAt)
 		}
 		return "", true, ""
 	case "error":
