@@ -144,11 +144,11 @@ func badgeText(s *SessionView) string {
 	case StatusFailed:
 		return "failed against " + server + day + ": " + s.Message + insecure
 	case StatusOffline:
-		if day != "" {
-			return "not run: transcript as recorded" + day
-		}
 		if s.Exec != "" {
 			return "not run: output as written in the lab"
+		}
+		if day != "" {
+			return "not run: transcript as recorded" + day
 		}
 		return "not run: transcript as written in the lab"
 	}
