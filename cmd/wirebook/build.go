@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +21,6 @@ import (
 	"github.com/wirebook/wirebook/engine/render"
 	"github.com/wirebook/wirebook/engine/vars"
 	"github.com/wirebook/wirebook/protocols"
-	"github.com/wirebook/wirebook/site"
 )
 
 // commonFlags are the flags every lab-running command takes.
@@ -222,66 +220,6 @@ func cmdBuild(env *cliEnv, args []string) int {
 	return status
 }
 
-// buildSite runs the labs and writes the site into out. Labs stream
-// through run and render a few at a time (as many run as the engine
-// allows, one per CPU renders), so memory does not grow with the course:
-// a first pass only loads each lab for its order and title, which the
-// index and the previous/next links need. What is returned is enough to
-// report problems, not the transcripts.
-func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, title string, live bool) ([]*engine.LabResult, error) {
-	cpus := runtime.GOMAXPROCS(0)
-	scanned := make([]*engine.LabResult, len(files))
-	render.Parallel(len(files), cpus, func(i int) {
-		scanned[i] = eng.Scan(files[i])
-	})
-	fileOf := make(map[*engine.LabResult]string, len(files))
-	for i, r := range scanned {
-		fileOf[r] = files[i]
-	}
-	engine.SortResults(scanned)
-	sorted := make([]string, len(scanned))
-	entries := make([]site.LabSummary, len(scanned))
-	for i, r := range scanned {
-		sorted[i], entries[i] = fileOf[r], render.Entry(r)
-	}
-	scanned, fileOf = nil, nil // the labs themselves are loaded again, one at a time
-	course := loadCourse(paths, title)
-	course.LiveReload = live
-	if cache := eng.Cache(); cache != nil {
-		course.PageCache = filepath.Join(cache.Dir, "pages")
-	}
-	w, err := render.NewSiteWriter(out, course, entries)
-	if err != nil {
-		return nil, err
-	}
-	progress := newProgress(env)
-	eng.SetProgress(progress.report)
-	results := make([]*engine.LabResult, len(sorted))
-	summaries := make([]site.LabSummary, len(sorted))
-	errs := make([]error, len(sorted))
-	// The engine limits how many labs run at once; here, how many are in
-	// hand (running or rendering) and how many render.
-	jobs := eng.Jobs()
-	if jobs <= 0 {
-		jobs = max(engine.DefaultRemoteJobs, runtime.NumCPU())
-	}
-	rendering := make(chan struct{}, cpus)
-	render.Parallel(len(sorted), jobs+cpus, func(i int) {
-		r := eng.RunLab(context.Background(), sorted[i])
-		rendering <- struct{}{}
-		summaries[i], errs[i] = w.WritePage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
-		<-rendering
-		results[i] = reportable(r)
-	})
-	progress.done()
-	for _, err := range errs {
-		if err != nil {
-			return results, err
-		}
-	}
-	return results, w.Finish(summaries)
-}
-
 // loadCourse reads the course title and introduction from index.md in the
 // first directory given.
 func loadCourse(paths []string, title string) render.Course {
@@ -302,19 +240,6 @@ func loadCourse(paths []string, title string) render.Course {
 		c.Title = "wirebook course"
 	}
 	return c
-}
-
-// reportable keeps of a lab's result what reportResults prints: its path,
-// its error and its failed or mismatched sessions, not the transcripts.
-func reportable(r *engine.LabResult) *engine.LabResult {
-	out := *r
-	out.Lab, out.Sessions = nil, nil
-	for _, s := range r.Sessions {
-		if s.Status == engine.StatusFailed || s.Status == engine.StatusMismatch {
-			out.Sessions = append(out.Sessions, s)
-		}
-	}
-	return &out
 }
 
 // exitCodeFor is 2 for a lab-format error, 1 for anything else.

@@ -75,7 +75,7 @@ var templates = sync.OnceValues(func() (*template.Template, error) {
 
 // buildID identifies the running wirebook: templates, styles and
 // highlighting are compiled in, so a new binary renders every page again.
-func buildID() string {
+var buildID = sync.OnceValue(func() string {
 	id := engine.Version
 	if exe, err := os.Executable(); err == nil {
 		if st, err := os.Stat(exe); err == nil {
@@ -83,7 +83,7 @@ func buildID() string {
 		}
 	}
 	return id
-}
+})
 
 // WritePage renders and writes the page of lab i (the index into the
 // entries) and returns its summary for the index. A page whose inputs did
