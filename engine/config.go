@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/wirebook/wirebook/engine/check"
 	"github.com/wirebook/wirebook/engine/lab"
 )
 
@@ -47,6 +48,17 @@ type Environment struct {
 	// delivers after it has answered, so a POP3 block right after an SMTP
 	// one could otherwise find nothing yet.
 	Settle Duration `yaml:"settle"`
+	// Concurrency caps how many labs run against these servers at once
+	// (default: 32, or the pool's size; 1 with a reset and no pool).
+	Concurrency int `yaml:"concurrency"`
+	// Pool lets labs run at once without sharing mailboxes: each running
+	// lab takes one slot, whose entries are laid over the servers of the
+	// same name (other ports, or another user and password), and the reset
+	// command gets the slot's number in WIREBOOK_SLOT.
+	Pool []map[string]lab.ServerEntry `yaml:"pool"`
+	// Masks names optional masks applied to every lab under these servers
+	// (e.g. port: the slots of a pool listen on different ports).
+	Masks []string `yaml:"masks"`
 }
 
 // Duration is a time.Duration written as "500ms" in YAML.
@@ -283,4 +295,23 @@ func sortedSchemes() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func (env Environment) validate(name string) error {
+	if env.Concurrency < 0 {
+		return fmt.Errorf("environment %q: concurrency %d: want 1 or more", name, env.Concurrency)
+	}
+	for i, slot := range env.Pool {
+		for server := range slot {
+			if _, ok := env.Servers[server]; !ok {
+				return fmt.Errorf("environment %q, pool slot %d: server %q is not one of its servers", name, i+1, server)
+			}
+		}
+	}
+	for _, m := range env.Masks {
+		if _, ok := check.OptionalMasks[m]; !ok {
+			return fmt.Errorf("environment %q: unknown mask %q (known: %s)", name, m, strings.Join(check.OptionalMaskNames(), ", "))
+		}
+	}
+	return nil
 }

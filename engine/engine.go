@@ -40,6 +40,9 @@ type Options struct {
 	// a pool of server sets, so that labs that run at once never share
 	// mailboxes (an environment's pool:).
 	Slots *SlotPool
+	// Masks are optional masks (check.OptionalMasks) for every lab: an
+	// environment's masks:.
+	Masks []string
 	// Servers override or add lab servers by name (--server NAME=URL);
 	// the name "*" stands for every name not given (--servers local).
 	Servers map[string]lab.ServerEntry
@@ -451,7 +454,7 @@ func allFresh(reasons []string) bool {
 // fromCache rebuilds a lab's results from the cache, comparing again with
 // the S: lines as they are written now.
 func (e *Engine) fromCache(l *lab.Lab, f *cacheFile) []*SessionResult {
-	v := &verifier{lab: l, captured: map[string]string{}}
+	v := &verifier{lab: l, masks: e.opts.Masks, captured: map[string]string{}}
 	var out []*SessionResult
 	for i, b := range l.Blocks {
 		cb := f.Blocks[i]

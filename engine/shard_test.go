@@ -7,9 +7,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/wirebook/wirebook/engine/lab"
 )
 
 func TestParseShard(t *testing.T) {
@@ -200,5 +204,108 @@ func TestMaxFailuresStopsStartingLabs(t *testing.T) {
 	}
 	if failed != 2 || notRun != 4 {
 		t.Errorf("%d failed, %d not run; want 2 and 4", failed, notRun)
+	}
+}
+
+// greeter is a minimal SMTP server that names itself in its greeting and
+// counts the connections it holds at once (into its own and a shared max).
+func greeter(t *testing.T, name string, mu *sync.Mutex, open map[string]int, peak map[string]int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	count := func(d int) {
+		mu.Lock()
+		defer mu.Unlock()
+		open[name] += d
+		open["all"] += d
+		peak[name] = max(peak[name], open[name])
+		peak["all"] = max(peak["all"], open["all"])
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				count(1)
+				counted := true
+				defer func() {
+					if counted {
+						count(-1)
+					}
+				}()
+				time.Sleep(30 * time.Millisecond) // let labs overlap
+				fmt.Fprintf(c, "220 %s ESMTP\r\n", name)
+				buf := make([]byte, 512)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(strings.ToUpper(string(buf[:n])), "QUIT") {
+						// Done before the client can hear it: its slot may
+						// then go to the next lab at once.
+						count(-1)
+						counted = false
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					}
+					fmt.Fprint(c, "250 ok\r\n")
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A pool: labs run at once, each in its own slot (its ports, its reset),
+// never two in one slot; the reset is told the slot.
+func TestPoolSlotsAreNeverShared(t *testing.T) {
+	var mu sync.Mutex
+	open, peak := map[string]int{}, map[string]int{}
+	_, p1, _ := net.SplitHostPort(greeter(t, "slot1", &mu, open, peak))
+	_, p2, _ := net.SplitHostPort(greeter(t, "slot2", &mu, open, peak))
+	port := func(p string) int { n, _ := strconv.Atoi(p); return n }
+	dir := t.TempDir()
+	var labs []string
+	for i := range 8 {
+		labs = append(labs, writeLab(t, dir, fmt.Sprintf("l%d.md", i), "```smtp\nC: NOOP\nC: QUIT\n```\n"))
+	}
+	resets := map[int]int{}
+	e, _ := newTestEngine(t, Options{
+		Servers: map[string]lab.ServerEntry{"default": {Host: "127.0.0.1", Ports: map[string]int{"smtp": 1}}},
+		Slots: NewSlotPool([]map[string]lab.ServerEntry{
+			{"default": {Ports: map[string]int{"smtp": port(p1)}}},
+			{"default": {Ports: map[string]int{"smtp": port(p2)}}},
+		}),
+		BeforeLab: func(path string, slot int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			resets[slot]++
+			return nil
+		},
+	})
+	results := e.RunLabs(context.Background(), labs)
+	for _, r := range results {
+		if r.Err != nil || len(r.Sessions) != 1 || r.Sessions[0].Err != nil {
+			t.Fatalf("%s: %v %+v", r.Path, r.Err, r.Sessions)
+		}
+		got := r.Sessions[0].Software
+		if got != "slot1 ESMTP" && got != "slot2 ESMTP" {
+			t.Errorf("%s ran against %q, not a slot's server", r.Path, got)
+		}
+	}
+	if resets[1] == 0 || resets[2] == 0 || resets[1]+resets[2] != 8 || resets[0] != 0 {
+		t.Errorf("resets by slot: %v", resets)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if peak["slot1"] != 1 || peak["slot2"] != 1 || peak["all"] != 2 {
+		t.Errorf("connections at once: %v; want one per slot, two in all", peak)
 	}
 }

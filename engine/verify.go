@@ -16,13 +16,14 @@ import (
 // order, carrying captured values from block to block.
 type verifier struct {
 	lab       *lab.Lab
+	masks     []string // the environment's optional masks
 	captured  map[string]string
 	onCapture func(name, value string)
 }
 
 func (r *labRun) verify(s *SessionResult) {
 	if r.verifier == nil {
-		r.verifier = &verifier{lab: r.lab, captured: map[string]string{}, onCapture: func(k, v string) { r.scope.Set(k, v, false) }}
+		r.verifier = &verifier{lab: r.lab, masks: r.e.opts.Masks, captured: map[string]string{}, onCapture: func(k, v string) { r.scope.Set(k, v, false) }}
 	}
 	r.verifier.verify(s)
 }
@@ -30,7 +31,7 @@ func (r *labRun) verify(s *SessionResult) {
 // verify sets s.Status, s.Comparison and s.Reason.
 func (v *verifier) verify(s *SessionResult) {
 	b := s.Block
-	masks := check.MasksFor(b.Proto, v.lab.Front.Masks)
+	masks := check.MasksFor(b.Proto, append(append([]string(nil), v.lab.Front.Masks...), v.masks...))
 	if len(s.Events) > 0 {
 		c, err := check.CompareStopped(b, s.Events, masks, v.captured, unsentFrom(s))
 		if err != nil {

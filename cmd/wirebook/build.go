@@ -102,8 +102,14 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	opts.LabTimeout = c.labTimeout
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
+		opts.Masks, opts.RemoteJobs = e.Masks, e.Concurrency
+		if len(e.Pool) > 0 {
+			opts.Slots = engine.NewSlotPool(e.Pool)
+		}
 		if e.Reset != "" {
-			opts.Jobs = 1 // the reset empties mailboxes that every lab shares
+			if len(e.Pool) == 0 {
+				opts.Jobs = 1 // the reset empties mailboxes that every lab shares
+			}
 			opts.BeforeLab = resetCommand(e.Reset, filepath.Dir(cfg.Path))
 		}
 	}

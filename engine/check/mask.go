@@ -1,6 +1,9 @@
 package check
 
-import "regexp"
+import (
+	"regexp"
+	"sort"
+)
 
 // Mask hides a field that legitimately changes on every run against a real
 // server (a date, a queue id, a version), so that a lab written against a
@@ -60,8 +63,21 @@ var (
 	OptionalMasks = map[string]Mask{
 		"uidnext": mask("uidnext", `(UIDNEXT) \d+`, "$1 <n>"),
 		"tls":     mask("tls", `^TLS \S+, \S+, `, "TLS <version>, <cipher>, "),
+		// wirebook's own "connected to" note: the slots of an environment's
+		// pool are the same servers on other ports.
+		"port": mask("port", `^(connected to \S+ \([a-z0-9]+, port )\d+\)$`, "$1<port>)"),
 	}
 )
+
+// OptionalMaskNames lists the optional masks, sorted.
+func OptionalMaskNames() []string {
+	var out []string
+	for k := range OptionalMasks {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // MasksFor returns the built-in masks for a protocol name ("smtps" is smtp)
 // plus the named optional ones.
