@@ -21,6 +21,27 @@ MAIL_HOST=mail.example.com
 WEB_HOST=www.example.com
 LAB_USERS="alice:alice-pw bob:bob-pw"
 
+# Labs run SLOTS at once against these servers without sharing mailboxes:
+# slot 1 is the servers on the ports above; slot N (N >= 2) is another
+# Dovecot instance with its own mailboxes, on the same ports + (N-1)*1000
+# (IMAP, POP3, and Postfix listeners that deliver into that instance).
+# nginx serves every slot. wirebook.yaml's `real` environment lists the
+# slots as its pool; reset.sh empties one slot's mailboxes.
+SLOTS=3
+slots() { seq 1 "$SLOTS"; }
+# slot_port PORT SLOT: PORT as slot SLOT listens on it.
+slot_port() { echo $(($1 + ($2 - 1) * 1000)); }
+# Per-slot paths; slot 1 keeps the paths of a single-slot setup.
+slot_suffix() { [ "$1" = 1 ] || echo "/s$1"; }
+dovecot_of() { [ "$1" = 1 ] && echo dovecot || echo "dovecot-s$1"; }
+slot_of() { case $1 in dovecot) echo 1 ;; dovecot-s*) echo "${1#dovecot-s}" ;; esac; }
+dovecot_dir_of() { echo "$WBI/dovecot$(slot_suffix "$1")"; }
+dovecot_conf_of() { echo "$(dovecot_dir_of "$1")/dovecot.conf"; }
+sock_dir_of() { echo "$WBI/sock$(slot_suffix "$1")"; }
+mail_dir_of() { [ "$1" = 1 ] && echo "$WBI/mail" || echo "$WBI/slots/s$1/mail"; }
+# Every daemon up.sh starts, in start order.
+DAEMONS="$(for s in $(slots); do dovecot_of "$s"; done | tr '\n' ' ')postfix nginx"
+
 # Mail files belong to this numeric id; no account is created for it.
 VMAIL_ID=5000
 
@@ -36,9 +57,13 @@ fail() { printf 'interop: error: %s\n' "$*" >&2; exit 1; }
 
 # ports_of DAEMON: the TCP ports that daemon serves.
 ports_of() {
+	local s
 	case $1 in
-	dovecot) echo "$IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT" ;;
-	postfix) echo "$SMTP_PORT $SMTPS_PORT $SUBMISSION_PORT" ;;
+	dovecot*)
+		s=$(slot_of "$1")
+		echo "$(slot_port $IMAP_PORT "$s") $(slot_port $IMAPS_PORT "$s") $(slot_port $POP3_PORT "$s") $(slot_port $POP3S_PORT "$s")"
+		;;
+	postfix) for s in $(slots); do echo "$(slot_port $SMTP_PORT "$s") $(slot_port $SMTPS_PORT "$s") $(slot_port $SUBMISSION_PORT "$s")"; done | tr '\n' ' ' ;;
 	nginx) echo "$HTTP_PORT $HTTPS_PORT" ;;
 	esac
 }
@@ -46,7 +71,7 @@ ports_of() {
 # pid_file_of DAEMON: where the daemon itself records its master pid.
 pid_file_of() {
 	case $1 in
-	dovecot) echo "$DOVECOT_RUN/master.pid" ;;
+	dovecot*) echo "$(dovecot_dir_of "$(slot_of "$1")")/run/master.pid" ;;
 	postfix) echo "$POSTFIX_QUEUE/pid/master.pid" ;;
 	nginx) echo "$WBI/nginx/nginx.pid" ;;
 	esac
@@ -55,7 +80,7 @@ pid_file_of() {
 # binary_of DAEMON: the executable the master pid must be running.
 binary_of() {
 	case $1 in
-	dovecot) echo /usr/sbin/dovecot ;;
+	dovecot*) echo /usr/sbin/dovecot ;;
 	postfix) echo /usr/lib/postfix/sbin/master ;;
 	nginx) echo /usr/sbin/nginx ;;
 	esac
@@ -81,7 +106,7 @@ our_pid() {
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
 	[ "${exe% (deleted)}" = "$(binary_of "$daemon")" ] || return 1
 	case $daemon in
-	dovecot) tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$DOVECOT_CONF" || return 1 ;;
+	dovecot*) tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(dovecot_conf_of "$(slot_of "$daemon")")" || return 1 ;;
 	nginx) tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$NGINX_CONF" || return 1 ;;
 	# Postfix's master gets its config directory through the environment.
 	postfix) tr '\0' '\n' <"/proc/$pid/environ" | grep -qxF -- "MAIL_CONFIG=$POSTFIX_CONF_DIR" || return 1 ;;

@@ -21,7 +21,7 @@ esac
 status=0
 # nginx first and Dovecot last: Postfix's smtpd processes hold Dovecot's
 # auth socket until Postfix is gone.
-for daemon in nginx postfix dovecot; do
+for daemon in nginx postfix $(for s in $(slots | sort -rn); do dovecot_of "$s"; done); do
 	stop_daemon "$daemon" || status=1
 	rm -f "$WBI/state/$daemon.sum"
 	for port in $(ports_of "$daemon"); do
@@ -34,9 +34,11 @@ done
 
 # The mail is the run's test data: the next up.sh starts with empty
 # mailboxes, as the embedded servers do.
-if [ "$status" = 0 ] && [ -d "$WBI/mail" ]; then
-	for box in "$WBI"/mail/*/Maildir; do
-		[ -d "$box" ] && rm -rf "$box"
+if [ "$status" = 0 ]; then
+	for slot in $(slots); do
+		for box in "$(mail_dir_of "$slot")"/*/Maildir; do
+			[ -d "$box" ] && rm -rf "$box"
+		done
 	done
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Empties every lab mailbox of the running interop servers, so that each lab
-# starts from empty mailboxes as it does against the embedded servers.
+# Empties the lab mailboxes of one slot of the running interop servers
+# (WIREBOOK_SLOT, default 1), so that each lab starts from empty mailboxes as
+# it does against the embedded servers, while labs in other slots run on.
 # wirebook runs it before each lab (wirebook.yaml: environments.real.reset).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -13,7 +14,10 @@ for _ in $(seq 1 50); do
 	fi
 	sleep 0.1
 done
-for box in "$WBI"/mail/*/Maildir; do
+slot=${WIREBOOK_SLOT:-1}
+case $slot in '' | *[!0-9]*) fail "WIREBOOK_SLOT=$slot: want a slot number" ;; esac
+[ "$slot" -ge 1 ] && [ "$slot" -le "$SLOTS" ] || fail "WIREBOOK_SLOT=$slot: the servers have slots 1 to $SLOTS"
+for box in "$(mail_dir_of "$slot")"/*/Maildir; do
 	[ -d "$box" ] && rm -rf "$box"
 done
 exit 0

@@ -63,9 +63,13 @@ install -d -m 0755 "$WBI" "$WBI/log" "$WBI/sock" "$WBI/state" "$WBI/dovecot" \
 install -d -m 0700 "$WBI/tls"
 install -d -m 0755 -o root -g root "$POSTFIX_QUEUE"
 install -d -m 0700 -o postfix -g postfix "$WBI/postfix/data"
-install -d -m 0750 -o "$VMAIL_ID" -g "$VMAIL_ID" "$WBI/mail"
-for entry in $LAB_USERS; do
-	install -d -m 0700 -o "$VMAIL_ID" -g "$VMAIL_ID" "$WBI/mail/${entry%%:*}"
+for slot in $(slots); do
+	install -d -m 0755 "$(dovecot_dir_of "$slot")" "$(sock_dir_of "$slot")"
+	[ "$slot" = 1 ] || install -d -m 0755 "$WBI/slots" "$WBI/slots/s$slot"
+	install -d -m 0750 -o "$VMAIL_ID" -g "$VMAIL_ID" "$(mail_dir_of "$slot")"
+	for entry in $LAB_USERS; do
+		install -d -m 0700 -o "$VMAIL_ID" -g "$VMAIL_ID" "$(mail_dir_of "$slot")/${entry%%:*}"
+	done
 done
 
 # put FILE MODE < content: replace FILE only when the content differs, so a
@@ -105,23 +109,27 @@ fi
 install -m 0644 "$tls/ca.pem" "$WBI/ca.pem"
 
 # ------------------------------------------------------------------ Dovecot
-{
-	echo "# user:password:uid:gid::home"
-	for entry in $LAB_USERS; do
-		echo "${entry%%:*}:{PLAIN}${entry#*:}:$VMAIL_ID:$VMAIL_ID::$WBI/mail/${entry%%:*}"
-	done
-} | put "$WBI/dovecot/users" 0640
-chgrp dovecot "$WBI/dovecot/users"
-
 dh_line=""
 [ -s /usr/share/dovecot/dh.pem ] && dh_line="ssl_dh = </usr/share/dovecot/dh.pem"
 
-put "$DOVECOT_CONF" 0644 <<EOF
+# dovecot_config SLOT: the users and config of slot SLOT's instance (its
+# own ports, sockets and mailboxes).
+dovecot_config() {
+	local slot=$1 dir mail sock suffix
+	dir=$(dovecot_dir_of "$slot") mail=$(mail_dir_of "$slot") sock=$(sock_dir_of "$slot") suffix=$(slot_suffix "$slot")
+	{
+		echo "# user:password:uid:gid::home"
+		for entry in $LAB_USERS; do
+			echo "${entry%%:*}:{PLAIN}${entry#*:}:$VMAIL_ID:$VMAIL_ID::$mail/${entry%%:*}"
+		done
+	} | put "$dir/users" 0640
+	chgrp dovecot "$dir/users"
+	put "$dir/dovecot.conf" 0644 <<EOF
 # Written by wirebook interop/up.sh; this instance does not read /etc/dovecot.
-instance_name = wirebook-interop
-base_dir = $DOVECOT_RUN
-state_dir = $WBI/dovecot/state
-log_path = $WBI/log/dovecot.log
+instance_name = wirebook-interop${suffix//\//-}
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $WBI/log/dovecot${suffix//\//-}.log
 protocols = imap pop3 lmtp
 listen = 127.0.0.1
 hostname = $MAIL_HOST
@@ -151,45 +159,45 @@ mail_location = maildir:~/Maildir
 
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN $WBI/dovecot/users
+  args = scheme=PLAIN $dir/users
 }
 userdb {
   driver = passwd-file
-  args = $WBI/dovecot/users
+  args = $dir/users
 }
 
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
-    port = $IMAP_PORT
+    port = $(slot_port $IMAP_PORT "$slot")
   }
   inet_listener imaps {
     address = 127.0.0.1
-    port = $IMAPS_PORT
+    port = $(slot_port $IMAPS_PORT "$slot")
     ssl = yes
   }
 }
 service pop3-login {
   inet_listener pop3 {
     address = 127.0.0.1
-    port = $POP3_PORT
+    port = $(slot_port $POP3_PORT "$slot")
   }
   inet_listener pop3s {
     address = 127.0.0.1
-    port = $POP3S_PORT
+    port = $(slot_port $POP3S_PORT "$slot")
     ssl = yes
   }
 }
 # Postfix hands mail over here and asks here whether an SMTP AUTH password is right.
 service lmtp {
-  unix_listener $WBI/sock/lmtp {
+  unix_listener $sock/lmtp {
     user = postfix
     group = postfix
     mode = 0600
   }
 }
 service auth {
-  unix_listener $WBI/sock/auth {
+  unix_listener $sock/auth {
     user = postfix
     group = postfix
     mode = 0600
@@ -203,6 +211,8 @@ service anvil {
   }
 }
 EOF
+}
+for slot in $(slots); do dovecot_config "$slot"; done
 
 # ------------------------------------------------------------------ Postfix
 put "$POSTFIX_CONF_DIR/main.cf" 0644 <<EOF
@@ -263,7 +273,36 @@ smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $WBI/sock/auth
 smtpd_sasl_security_options = noanonymous
+
+# The pool's slots (see slot_listeners below).
+$(for slot in $(seq 2 "$SLOTS"); do echo "slot${slot}_filter = check_recipient_access texthash:$POSTFIX_CONF_DIR/slot$slot-filter"; done)
 EOF
+
+# Slots 2 and up: the same three listeners on their own ports, each handing
+# the mail it accepts to its slot's Dovecot (a FILTER action for every
+# recipient domain we serve overrides virtual_transport for that message).
+slot_listeners() {
+	local slot filter
+	for slot in $(seq 2 "$SLOTS"); do
+		filter="check_recipient_access texthash:$POSTFIX_CONF_DIR/slot$slot-filter"
+		echo "$MAIL_DOMAIN FILTER lmtp:unix:$(sock_dir_of "$slot")/lmtp" | put "$POSTFIX_CONF_DIR/slot$slot-filter" 0644
+		cat <<LISTENERS
+127.0.0.1:$(slot_port $SMTP_PORT "$slot") inet n - n - - smtpd
+  -o syslog_name=postfix/s$slot
+  -o smtpd_recipient_restrictions=\$slot${slot}_filter
+127.0.0.1:$(slot_port $SMTPS_PORT "$slot") inet n - n - - smtpd
+  -o syslog_name=postfix/s$slot/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_recipient_restrictions=\$slot${slot}_filter
+127.0.0.1:$(slot_port $SUBMISSION_PORT "$slot") inet n - n - - smtpd
+  -o syslog_name=postfix/s$slot/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=\$slot${slot}_filter
+LISTENERS
+	done
+}
 
 # master.cf: three smtpd listeners on loopback plus the internal services a
 # delivering Postfix needs. chroot is off because everything is under /tmp.
@@ -279,6 +318,7 @@ put "$POSTFIX_CONF_DIR/master.cf" 0644 <<EOF
   -o syslog_name=postfix/submission
   -o smtpd_tls_security_level=encrypt
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+$(slot_listeners)
 pickup     unix  n       -      n      60     1       pickup
 cleanup    unix  n       -      n      -      0       cleanup
 qmgr       unix  n       -      n      300    1       qmgr
@@ -373,8 +413,8 @@ EOF
 # running instance whose fingerprint changed gets restarted or reloaded.
 fingerprint() {
 	case $1 in
-	dovecot) cat "$DOVECOT_CONF" "$WBI/dovecot/users" "$tls/server.pem" ;;
-	postfix) cat "$POSTFIX_CONF_DIR"/main.cf "$POSTFIX_CONF_DIR"/master.cf "$POSTFIX_CONF_DIR"/mailboxes "$tls/server.pem" ;;
+	dovecot*) cat "$(dovecot_conf_of "$(slot_of "$1")")" "$(dovecot_dir_of "$(slot_of "$1")")/users" "$tls/server.pem" ;;
+	postfix) cat "$POSTFIX_CONF_DIR"/main.cf "$POSTFIX_CONF_DIR"/master.cf "$POSTFIX_CONF_DIR"/mailboxes "$POSTFIX_CONF_DIR"/slot*-filter "$tls/server.pem" 2>/dev/null ;;
 	nginx) cat "$NGINX_CONF" "$tls/server.pem" ;;
 	esac | sha256sum | cut -d' ' -f1
 }
@@ -403,29 +443,32 @@ await_ports() {
 # Shared with down.sh through stop.sh.
 . "$here/stop.sh"
 
-doveconf -c "$DOVECOT_CONF" -n >/dev/null 2>"$WBI/log/doveconf.err" ||
-	{ cat "$WBI/log/doveconf.err" >&2; fail "dovecot rejects $DOVECOT_CONF"; }
-if pid=$(our_pid dovecot) && ! unchanged dovecot; then
-	# A restart, not SIGHUP: Dovecot 2.3.19's master can crash reloading
-	# changed listener settings.
-	say "dovecot: config changed, restarting pid $pid"
-	stop_daemon dovecot
-fi
-if pid=$(our_pid dovecot); then
-	say "dovecot: running (pid $pid)"
-else
-	ports_free dovecot
-	rm -f "$(pid_file_of dovecot)" "$WBI/sock/lmtp" "$WBI/sock/auth"
-	# stdio goes to a file: the master keeps it open, which would hold a
-	# pipe like `make interop | tee` open forever.
-	dovecot -c "$DOVECOT_CONF" </dev/null >>"$WBI/log/dovecot-start.log" 2>&1 ||
-		{ tail -5 "$WBI/log/dovecot-start.log" >&2; fail "dovecot did not start"; }
-	await_ports dovecot
-	for i in $(seq 50); do [ -S "$WBI/sock/lmtp" ] && [ -S "$WBI/sock/auth" ] && break; sleep 0.1; done
-	pid=$(our_pid dovecot) || fail "dovecot: started but its pid file is missing"
-	say "dovecot: started (pid $pid)"
-fi
-remember dovecot
+for slot in $(slots); do
+	daemon=$(dovecot_of "$slot") conf=$(dovecot_conf_of "$slot") sock=$(sock_dir_of "$slot")
+	doveconf -c "$conf" -n >/dev/null 2>"$WBI/log/doveconf-$daemon.err" ||
+		{ cat "$WBI/log/doveconf-$daemon.err" >&2; fail "$daemon rejects $conf"; }
+	if pid=$(our_pid "$daemon") && ! unchanged "$daemon"; then
+		# A restart, not SIGHUP: Dovecot 2.3.19's master can crash reloading
+		# changed listener settings.
+		say "$daemon: config changed, restarting pid $pid"
+		stop_daemon "$daemon"
+	fi
+	if pid=$(our_pid "$daemon"); then
+		say "$daemon: running (pid $pid)"
+	else
+		ports_free "$daemon"
+		rm -f "$(pid_file_of "$daemon")" "$sock/lmtp" "$sock/auth"
+		# stdio goes to a file: the master keeps it open, which would hold a
+		# pipe like `make interop | tee` open forever.
+		dovecot -c "$conf" </dev/null >>"$WBI/log/dovecot-start.log" 2>&1 ||
+			{ tail -5 "$WBI/log/dovecot-start.log" >&2; fail "$daemon did not start"; }
+		await_ports "$daemon"
+		for i in $(seq 50); do [ -S "$sock/lmtp" ] && [ -S "$sock/auth" ] && break; sleep 0.1; done
+		pid=$(our_pid "$daemon") || fail "$daemon: started but its pid file is missing"
+		say "$daemon: started (pid $pid)"
+	fi
+	remember "$daemon"
+done
 
 # postfix check takes seconds (it also fixes permissions), so it runs only
 # when Postfix is about to read a config it has not seen.
@@ -492,7 +535,7 @@ for check in "$SMTP_PORT greet" "$SUBMISSION_PORT greet" "$POP3_PORT greet" "$IM
 done
 
 # Nothing may listen on our ports outside loopback.
-for daemon in dovecot postfix nginx; do
+for daemon in $DAEMONS; do
 	for port in $(ports_of "$daemon"); do
 		if ss -Hltn "sport = :$port" | awk '{print $4}' | grep -qv '^127\.0\.0\.1:'; then
 			fail "port $port is bound beyond 127.0.0.1"
