@@ -107,6 +107,9 @@ func LoadCourseConfig(path string) (*CourseConfig, error) {
 		return nil, err
 	}
 	for name, env := range c.Environments {
+		if err := env.validate(name); err != nil {
+			return nil, &lab.Error{File: path, Msg: err.Error()}
+		}
 		for server, e := range env.Servers {
 			if e.URL != "" {
 				if _, err := ParseServerURL(e.URL); err != nil {

@@ -128,3 +128,31 @@ func TestConfigErrorsHavePositions(t *testing.T) {
 		t.Errorf("bad URL in file: %v", err)
 	}
 }
+
+func TestPoolConfiguration(t *testing.T) {
+	p := filepath.Join(t.TempDir(), CourseFile)
+	good := "environments:\n  real:\n    concurrency: 2\n    masks: [port]\n    servers:\n      default: {host: 127.0.0.1, ports: {smtp: 10025}, user: a}\n    pool:\n      - {}\n      - default: {ports: {smtp: 11025}, user: b}\n"
+	os.WriteFile(p, []byte(good), 0o644)
+	cfg, err := LoadCourseConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := cfg.Env("real")
+	if env.Concurrency != 2 || len(env.Pool) != 2 || env.Masks[0] != "port" {
+		t.Fatalf("%+v", env)
+	}
+	slot2 := OverlayServer(env.Servers["default"], env.Pool[1]["default"])
+	if slot2.Host != "127.0.0.1" || slot2.Ports["smtp"] != 11025 || slot2.User != "b" || env.Servers["default"].Ports["smtp"] != 10025 {
+		t.Errorf("slot 2 = %+v; the environment's own entry must stay as it was: %+v", slot2, env.Servers["default"])
+	}
+	for bad, want := range map[string]string{
+		"environments:\n  real:\n    servers: {default: {host: x}}\n    pool:\n      - mail: {user: b}\n": `pool slot 1: server "mail" is not one of its servers`,
+		"environments:\n  real:\n    masks: [ports]\n":                                                    `unknown mask "ports"`,
+		"environments:\n  real:\n    concurrency: -1\n":                                                   "concurrency -1",
+	} {
+		os.WriteFile(p, []byte(bad), 0o644)
+		if _, err := LoadCourseConfig(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", bad, err, want)
+		}
+	}
+}
