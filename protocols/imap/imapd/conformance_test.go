@@ -2,8 +2,10 @@ package imapd
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Behaviours a conformance run against Dovecot expects (issue 12); each
@@ -26,8 +28,17 @@ const (
 		"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted.\r\n"
 )
 
-func TestKeywordsAnnounced(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
+// onBothStores runs a test against the in-memory store and a Maildir one
+// (what `wirebook servers --store` uses).
+func onBothStores(t *testing.T, test func(t *testing.T, opt serverOptions)) {
+	t.Run("memory", func(t *testing.T) { test(t, serverOptions{}) })
+	t.Run("maildir", func(t *testing.T) { test(t, serverOptions{maildir: true}) })
+}
+
+func TestKeywordsAnnounced(t *testing.T) { onBothStores(t, testKeywordsAnnounced) }
+
+func testKeywordsAnnounced(t *testing.T, opt serverOptions) {
+	ts := newTestServer(t, opt)
 	a, b := ts.login(t), ts.login(t)
 	a.send("s SELECT INBOX")
 	a.until("s")
@@ -54,7 +65,11 @@ func TestKeywordsAnnounced(t *testing.T) {
 }
 
 func TestRecentForAppendedAndDelivered(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
+	onBothStores(t, testRecentForAppendedAndDelivered)
+}
+
+func testRecentForAppendedAndDelivered(t *testing.T, opt serverOptions) {
+	ts := newTestServer(t, opt)
 	a := ts.login(t)
 	runSteps(t, a, "r", []step{
 		{"APPEND INBOX {1+}\r\nx", "r OK [APPENDUID 1700000000 4] Append completed.\r\n"},
@@ -76,8 +91,11 @@ func TestRecentForAppendedAndDelivered(t *testing.T) {
 	runSteps(t, b, "r", []step{{"STATUS INBOX (RECENT)", "* STATUS INBOX (RECENT 0)\r\nr OK Status completed.\r\n"}})
 }
 
-func TestUIDValidityNeverReused(t *testing.T) {
-	ts := newTestServer(t, serverOptions{noMessages: true})
+func TestUIDValidityNeverReused(t *testing.T) { onBothStores(t, testUIDValidityNeverReused) }
+
+func testUIDValidityNeverReused(t *testing.T, opt serverOptions) {
+	opt.noMessages = true
+	ts := newTestServer(t, opt)
 	c := ts.login(t)
 	runSteps(t, c, "u", []step{
 		{"CREATE Box", "u OK Create completed.\r\n"},
@@ -90,8 +108,11 @@ func TestUIDValidityNeverReused(t *testing.T) {
 	})
 }
 
-func TestHierarchy(t *testing.T) {
-	ts := newTestServer(t, serverOptions{noMessages: true})
+func TestHierarchy(t *testing.T) { onBothStores(t, testHierarchy) }
+
+func testHierarchy(t *testing.T, opt serverOptions) {
+	opt.noMessages = true
+	ts := newTestServer(t, opt)
 	c := ts.login(t)
 	runSteps(t, c, "h", []step{
 		{"CREATE Projects/2026", "h OK Create completed.\r\n"},
@@ -109,14 +130,22 @@ func TestHierarchy(t *testing.T) {
 		// RENAME takes the inferior names along (RFC 3501 6.3.5).
 		{"RENAME Projects Old", "h OK Rename completed.\r\n"},
 		{`LIST "" *`, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\HasChildren) \"/\" Old\r\n* LIST (\\HasNoChildren) \"/\" Old/2026\r\nh OK List completed.\r\n"},
+		// The selected mailbox moves with its parent; the session goes on.
+		{"SELECT Old/2026", ""},
+		{"RENAME Old Older", "h OK Rename completed.\r\n"},
+		{"NOOP", "h OK NOOP completed.\r\n"},
+		{"RENAME Older Old", "h OK Rename completed.\r\n"},
+		{"CLOSE", "h OK Close completed.\r\n"},
 		{"CREATE Old/2026/Q1", "h OK Create completed.\r\n"},
 		{"DELETE Old/2026", "h OK Delete completed.\r\n"},
 		{`LIST Old/ *`, "* LIST (\\Noselect \\HasChildren) \"/\" Old/2026\r\n* LIST (\\HasNoChildren) \"/\" Old/2026/Q1\r\nh OK List completed.\r\n"},
 	})
 }
 
-func TestListExtendedAndStatus(t *testing.T) {
-	ts := newTestServer(t, serverOptions{})
+func TestListExtendedAndStatus(t *testing.T) { onBothStores(t, testListExtendedAndStatus) }
+
+func testListExtendedAndStatus(t *testing.T, opt serverOptions) {
+	ts := newTestServer(t, opt)
 	c := ts.login(t)
 	runSteps(t, c, "l", []step{
 		{"CREATE Projects/2026", "l OK Create completed.\r\n"},
@@ -164,7 +193,12 @@ func TestSmallExtensions(t *testing.T) {
 }
 
 func TestEnvelopeGroupsAndSearchComments(t *testing.T) {
-	ts := newTestServer(t, serverOptions{noMessages: true})
+	onBothStores(t, testEnvelopeGroupsAndSearchComments)
+}
+
+func testEnvelopeGroupsAndSearchComments(t *testing.T, opt serverOptions) {
+	opt.noMessages = true
+	ts := newTestServer(t, opt)
 	msg := "From: bob(at home)@example.com (Bob Builder)\r\n" +
 		"To: undisclosed-recipients:;\r\n" +
 		"Cc: Team: ann@x.org, \"B, the second\" <b@x.org>;, carol@y.org\r\n" +
@@ -186,8 +220,11 @@ func TestEnvelopeGroupsAndSearchComments(t *testing.T) {
 	})
 }
 
-func TestBadMailboxNamesGetNO(t *testing.T) {
-	ts := newTestServer(t, serverOptions{noMessages: true})
+func TestBadMailboxNamesGetNO(t *testing.T) { onBothStores(t, testBadMailboxNamesGetNO) }
+
+func testBadMailboxNamesGetNO(t *testing.T, opt serverOptions) {
+	opt.noMessages = true
+	ts := newTestServer(t, opt)
 	c := ts.login(t)
 	runSteps(t, c, "n", []step{
 		{"SELECT [", "n NO Mailbox doesn't exist: [\r\n"},
@@ -223,4 +260,84 @@ func TestLongCommandLines(t *testing.T) {
 	if got := c.transcript("h", "NOOP"); got != "h OK NOOP completed.\r\n" {
 		t.Errorf("after a long line: %q", got)
 	}
+}
+
+// Several sessions adding keywords at once: every keyword a session sees
+// in a FETCH was announced to it in FLAGS first (the stress run of issue
+// 12 found 39,632 violations in 20 s before keywords were announced).
+func TestKeywordsAnnouncedUnderConcurrency(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	const sessions, rounds = 4, 40
+	errs := make(chan error, sessions)
+	for i := 0; i < sessions; i++ {
+		go func(i int) { errs <- keywordRounds(ts.addr, i, rounds) }(i)
+	}
+	for i := 0; i < sessions; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// keywordRounds runs one session: each round adds a keyword of its own
+// and fetches every message's flags.
+func keywordRounds(addr string, id, rounds int) error {
+	conn, err := netDial(addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	r := newTestReader(conn)
+	announced := map[string]bool{}
+	flagsRE := regexp.MustCompile(`FLAGS \(([^)]*)\)`)
+	run := func(tag, command string) error {
+		if _, err := fmt.Fprintf(conn, "%s %s\r\n", tag, command); err != nil {
+			return err
+		}
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			line = strings.TrimSuffix(line, "\r\n")
+			if rest, ok := strings.CutPrefix(line, "* FLAGS ("); ok {
+				for _, f := range strings.Fields(strings.TrimSuffix(rest, ")")) {
+					announced[f] = true
+				}
+			} else if strings.Contains(line, " FETCH (") {
+				for _, m := range flagsRE.FindAllStringSubmatch(line, -1) {
+					for _, f := range strings.Fields(m[1]) {
+						if !strings.HasPrefix(f, `\`) && !announced[f] {
+							return fmt.Errorf("session %d: %q uses keyword %s without FLAGS announcing it", id, line, f)
+						}
+					}
+				}
+			}
+			if strings.HasPrefix(line, tag+" ") {
+				if !strings.HasPrefix(line, tag+" OK") {
+					return fmt.Errorf("session %d: %s: %s", id, command, line)
+				}
+				return nil
+			}
+		}
+	}
+	if _, err := r.ReadString('\n'); err != nil {
+		return err
+	}
+	if err := run("l", "LOGIN alice alice-pw"); err != nil {
+		return err
+	}
+	if err := run("s", "SELECT INBOX"); err != nil {
+		return err
+	}
+	for n := 0; n < rounds; n++ {
+		if err := run("k", fmt.Sprintf("STORE %d +FLAGS ($s%dr%d)", n%3+1, id, n)); err != nil {
+			return err
+		}
+		if err := run("f", "FETCH 1:* FLAGS"); err != nil {
+			return err
+		}
+	}
+	return run("o", "LOGOUT")
 }

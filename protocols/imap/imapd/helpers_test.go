@@ -76,6 +76,7 @@ type serverOptions struct {
 	noMessages   bool
 	idleDuration time.Duration
 	maxMessages  int
+	maildir      bool // a Maildir store (mailstore.Open) instead of memory
 }
 
 var testBundle *labtls.Bundle
@@ -94,7 +95,14 @@ func bundle(t *testing.T) *labtls.Bundle {
 
 func newTestServer(t *testing.T, opt serverOptions) *testServer {
 	t.Helper()
-	store := mailstore.New(mailstore.Config{Clock: mailstore.NewStepClock(), MaxMessage: 1 << 20})
+	storeCfg := mailstore.Config{Clock: mailstore.NewStepClock(), MaxMessage: 1 << 20}
+	store := mailstore.New(storeCfg)
+	if opt.maildir {
+		var err error
+		if store, err = mailstore.Open(t.TempDir(), storeCfg); err != nil {
+			t.Fatalf("mailstore.Open: %v", err)
+		}
+	}
 	if !opt.noMessages {
 		for _, m := range []string{msgPlain, msgMultipart, msgThird} {
 			if err := store.Deliver([]string{"alice"}, []byte(m)); err != nil {

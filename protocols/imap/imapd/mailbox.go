@@ -162,8 +162,13 @@ func (s *session) cmdRename(cmd command) result {
 	case err != nil:
 		return tagNO("Can't rename mailbox " + from + ".")
 	}
-	if s.sel != nil && canonicalName(from) == s.sel.name && s.sel.name != "INBOX" {
-		s.sel.name = to // the store renamed the very mailbox we have open
+	if s.sel != nil && s.sel.name != "INBOX" {
+		// The store renamed the mailbox we have open, or one above it.
+		if from = canonicalName(from); s.sel.name == from {
+			s.sel.name = to
+		} else if rest, ok := strings.CutPrefix(s.sel.name, from+hierarchyDelimiter); ok {
+			s.sel.name = to + hierarchyDelimiter + rest
+		}
 	}
 	return tagOK("Rename completed.")
 }
