@@ -218,3 +218,59 @@ func TestCurl(t *testing.T) {
 		}
 	})
 }
+
+// What mail programs built on imaplib use beyond the lecture: NAMESPACE,
+// a hierarchy, LSUB, keywords, \Recent after APPEND, MOVE, UNSELECT and
+// the ID of the server.
+const extensionsScript = `
+import imaplib, json, sys
+host, port = sys.argv[1], int(sys.argv[2])
+out = {}
+conn = imaplib.IMAP4(host, port)
+out['id'] = conn.xatom('ID', 'NIL')[0]
+out['id_data'] = conn.response('ID')[1][0].decode()
+conn.login('alice', 'alice-pw')
+out['namespace'] = conn.namespace()[1][0].decode()
+out['create'] = conn.create('Projects/2026')[0]
+out['subscribe'] = conn.subscribe('Projects/2026')[0]
+out['list'] = [d.decode() for d in conn.list('""', '%')[1]]
+out['lsub'] = [d.decode() for d in conn.lsub('""', '%')[1]]
+typ, data = conn.select('INBOX')
+conn.append('INBOX', '($Todo)', None, b'Subject: todo\r\n\r\nx\r\n')
+out['flags'] = conn.response('FLAGS')[1][-1].decode()
+typ, data = conn.fetch('4', '(FLAGS)')
+out['fetch'] = data[0].decode()
+typ, data = conn.uid('MOVE', '4', 'Projects/2026')
+out['move'] = typ
+out['unselect'] = conn.unselect()[0]
+typ, data = conn.status('Projects/2026', '(MESSAGES RECENT)')
+out['status'] = data[0].decode()
+out['logout'] = conn.logout()[0]
+print(json.dumps(out))
+`
+
+func TestPythonImaplibExtensions(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	var got map[string]any
+	runPython(t, ts, extensionsScript, &got)
+	want := map[string]any{
+		"id":        "OK",
+		"id_data":   `("name" "wirebook" "vendor" "wirebook lab servers")`,
+		"namespace": `(("" "/")) NIL NIL`,
+		"create":    "OK",
+		"subscribe": "OK",
+		"list":      []any{`(\HasNoChildren) "/" INBOX`, `(\Noselect \HasChildren) "/" Projects`},
+		"lsub":      []any{`(\Noselect) "/" Projects`},
+		"flags":     `(\Answered \Flagged \Deleted \Seen \Draft $Todo)`,
+		"fetch":     `4 (FLAGS ($Todo \Recent))`,
+		"move":      "OK",
+		"unselect":  "OK",
+		"status":    `Projects/2026 (MESSAGES 1 RECENT 1)`,
+		"logout":    "BYE",
+	}
+	for key, w := range want {
+		if !reflect.DeepEqual(got[key], w) {
+			t.Errorf("%s = %#v, want %#v", key, got[key], w)
+		}
+	}
+}

@@ -173,3 +173,25 @@ func TestCurlRelayRefused(t *testing.T) {
 		t.Errorf("curl output = %q, want the 554 relay refusal", out)
 	}
 }
+
+// smtplib with the AUTH= MAIL parameter and a 5,000-character line, which
+// Postfix takes (issue 12).
+const pyAuthParam = `
+import smtplib, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = smtplib.SMTP(host, port)
+s.ehlo("client.example.org")
+s.login("bob", "bob-pw")
+msg = "Subject: long\r\n\r\n" + "z" * 5000 + "\r\n"
+s.sendmail("bob@example.com", ["alice@example.com"], msg, mail_options=["AUTH=<bob@example.com>"])
+print(s.quit()[0])
+`
+
+func TestPythonSmtplibAuthParameterAndLongLine(t *testing.T) {
+	l := smtpdtest.Start(t, smtpd.Config{AllowInsecureAuth: true})
+	host, port := hostPort(t, l.Addr)
+	if got := runTool(t, "python3", "-c", pyAuthParam, host, port); got != "221\n" {
+		t.Errorf("python output = %q, want 221", got)
+	}
+	checkDelivered(t, l, "alice", "with ESMTPA id Q00001", "\r\n\r\n"+strings.Repeat("z", 998)+"\r\n "+strings.Repeat("z", 997)+"\r\n ")
+}
