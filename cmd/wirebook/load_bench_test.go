@@ -16,10 +16,17 @@ import (
 // whole session on each: SMTP delivers a message, IMAP logs in and
 // selects. Every client must be greeted (0 refused) and get every reply
 // it expects (0 errors); one failure fails the benchmark.
-func BenchmarkServersLoad(b *testing.B) {
+func BenchmarkServersLoad(b *testing.B) { benchLoad(b) }
+
+// BenchmarkServersLoadStore is the same with --store: every delivery and
+// every \Recent cleared by a SELECT is written (and flushed) to a Maildir
+// before the reply.
+func BenchmarkServersLoadStore(b *testing.B) { benchLoad(b, "--store", b.TempDir()+"/mail") }
+
+func benchLoad(b *testing.B, extra ...string) {
 	const sessions = 1000
 	inTempCourseB(b)
-	srv := startServers(b, nil, "--port-base", "0")
+	srv := startServers(b, nil, append([]string{"--port-base", "0"}, extra...)...)
 	defer srv.stop(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -42,6 +42,7 @@ type maildir struct {
 
 // diskFolder is what the store last wrote of one mailbox.
 type diskFolder struct {
+	made  bool              // tmp/, new/ and cur/ exist
 	dir   string            // absolute
 	files map[uint32]string // UID -> path relative to dir: new/BASE or cur/BASE:2,FLAGS
 	index string            // the index as last written
@@ -457,7 +458,7 @@ func (s *Store) syncAccountLocked(user string) error {
 					errs = append(errs, err)
 					continue
 				}
-				df.dir = want
+				df.dir, df.made = want, false
 			}
 		}
 		errs = append(errs, s.syncMailboxLocked(user, mb))
@@ -486,10 +487,13 @@ func (s *Store) syncMailboxLocked(user string, mb *mailbox) error {
 			}
 		}
 	}
-	for _, sub := range []string{"tmp", "new", "cur"} {
-		if err := os.MkdirAll(filepath.Join(df.dir, sub), 0o700); err != nil {
-			return storageError(err)
+	if !df.made {
+		for _, sub := range []string{"tmp", "new", "cur"} {
+			if err := os.MkdirAll(filepath.Join(df.dir, sub), 0o700); err != nil {
+				return storageError(err)
+			}
 		}
+		df.made = true
 	}
 	var idx strings.Builder
 	fmt.Fprintf(&idx, "%s\nuidvalidity %d\nuidnext %d\nsubscribed %d\nkeywords", indexMagic, mb.uidValidity, mb.uidNext, boolDigit(mb.subscribed))
@@ -538,7 +542,10 @@ func (s *Store) syncMailboxLocked(user string, mb *mailbox) error {
 		}
 	}
 	if idx.String() != df.index {
-		if err := writeAtomic(filepath.Join(df.dir, indexFile), []byte(idx.String())); err != nil {
+		// Not flushed: a crash may lose the last index change, never a
+		// message; a message file the index misses gets a UID at the next
+		// start, and flags are also in the file names.
+		if err := writeRenamed(filepath.Join(df.dir, indexFile), []byte(idx.String()), false); err != nil {
 			return storageError(err)
 		}
 		df.index = idx.String()
@@ -577,7 +584,7 @@ func (d *maildir) uniqueName(size int) string {
 // renames it to rel (new/BASE or cur/BASE:2,...): the Maildir delivery.
 func writeMaildirFile(dir, base, rel string, data []byte) error {
 	tmp := filepath.Join(dir, "tmp", base)
-	if err := writeSynced(tmp, data); err != nil {
+	if err := writeFile(tmp, data, true); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, rel)); err != nil {
@@ -587,10 +594,13 @@ func writeMaildirFile(dir, base, rel string, data []byte) error {
 	return nil
 }
 
-// writeAtomic replaces path by data through a temporary file beside it.
-func writeAtomic(path string, data []byte) error {
+// writeAtomic replaces path by data through a flushed temporary file
+// beside it.
+func writeAtomic(path string, data []byte) error { return writeRenamed(path, data, true) }
+
+func writeRenamed(path string, data []byte, flush bool) error {
 	tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
-	if err := writeSynced(tmp, data); err != nil {
+	if err := writeFile(tmp, data, flush); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -600,13 +610,13 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-func writeSynced(path string, data []byte) error {
+func writeFile(path string, data []byte, flush bool) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && flush {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
