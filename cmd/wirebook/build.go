@@ -43,25 +43,42 @@ func (c *commonFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&c.jobs, "jobs", "j", 0, "labs to run at once (default: one per CPU for labs on the embedded servers; for other servers up to the environment's concurrency, else 32)")
 }
 
-func newFlagSet(env *cliEnv, name, args, summary string) *pflag.FlagSet {
+// flagSet is a command's flags with its usage line, which a usage error
+// repeats on stderr.
+type flagSet struct {
+	*pflag.FlagSet
+	usage string // "wirebook build [--out DIR] [PATH...]"
+}
+
+func newFlagSet(env *cliEnv, name, args, summary string) *flagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(env.stderr)
+	usage := "wirebook " + name + " " + args
 	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage: wirebook %s %s\n\n%s\n\nFlags:\n%s", name, args, summary, fs.FlagUsages())
+		fmt.Fprintf(env.stdout, "Usage: %s\n\n%s\n\nFlags:\n%s", usage, summary, fs.FlagUsages())
 	}
-	return fs
+	return &flagSet{FlagSet: fs, usage: usage}
 }
 
 // parseFlags parses args; it returns a non-negative exit status when the
-// command should stop (help asked, or a usage error).
-func parseFlags(fs *pflag.FlagSet, args []string) int {
+// command should stop (help asked, or a usage error). pflag prints nothing
+// itself when it may continue on an error, so a usage error is printed
+// here: the error, the command's usage line and where to read more.
+func parseFlags(fs *flagSet, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
-		return exitUsage
+		return usageError(fs, "%v", err)
 	}
 	return -1
+}
+
+// usageError prints a usage problem with the command's usage line and
+// returns exitUsage.
+func usageError(fs *flagSet, format string, args ...any) int {
+	fmt.Fprintf(fs.Output(), "wirebook %s: %s\nUsage: %s\nRun 'wirebook %s --help' for its flags.\n", fs.Name(), fmt.Sprintf(format, args...), fs.usage, fs.Name())
+	return exitUsage
 }
 
 // engine builds an Engine from the flags, the course file and the
@@ -191,7 +208,7 @@ func resetCommand(command, dir string) func(string, int) error {
 func cmdBuild(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "build", "[--out DIR] [PATH...]", "Runs every session block of the labs in PATH (default: labs) and writes the HTML site.")
 	var common commonFlags
-	common.register(fs)
+	common.register(fs.FlagSet)
 	out := fs.StringP("out", "o", "public", "write the site into `DIR`")
 	title := fs.String("title", "", "course title (default: the title of index.md, or \"wirebook course\")")
 	refresh := fs.Bool("refresh", false, "run every session again, ignoring the transcript cache")
@@ -284,15 +301,14 @@ func reportResults(w io.Writer, results []*engine.LabResult) int {
 func cmdRun(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "run", "[flags] LAB.md", "Runs one lab's session blocks and prints their transcripts as they happen.")
 	var common commonFlags
-	common.register(fs)
+	common.register(fs.FlagSet)
 	step := fs.Bool("step", false, "pause before each exchange; press Enter to send the next client line(s)")
 	compare := fs.Bool("compare", false, "show, exchange by exchange, the transcript written in the lab beside the one the server gave")
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "wirebook run: want exactly one LAB.md")
-		return exitUsage
+		return usageError(fs, "want exactly one LAB.md, got %d paths", fs.NArg())
 	}
 	color := useColor(env)
 	in := bufio.NewReader(env.stdin)

@@ -18,7 +18,7 @@ import (
 func cmdCheck(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "check", "[flags] [PATH...]", "Runs every session block and compares what the server said with the S: lines written in the lab.\nExit status: 0 all passed, 1 a mismatch or failure, 2 a usage or lab-format error.")
 	var common commonFlags
-	common.register(fs)
+	common.register(fs.FlagSet)
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of text")
 	explain := fs.Bool("explain", false, "say for each block whether the transcript cache is fresh, and if not why; runs nothing")
@@ -288,7 +288,7 @@ type updateOptions struct {
 func cmdUpdate(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "update", "[flags] [PATH...]", "Runs every session block and writes the fresh S: and N: lines into the labs. Only the server side of session blocks changes.")
 	var common commonFlags
-	common.register(fs)
+	common.register(fs.FlagSet)
 	var opts updateOptions
 	fs.BoolVar(&opts.dryRun, "dry-run", false, "print the changes as a diff; write nothing")
 	fs.BoolVarP(&opts.interactive, "interactive", "i", false, "review each changed block: accept (y), reject (n) or quit (q)")

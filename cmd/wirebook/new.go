@@ -38,8 +38,7 @@ func cmdNew(env *cliEnv, args []string) int {
 		return st
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "wirebook new: want exactly one DIR")
-		return exitUsage
+		return usageError(fs, "want exactly one DIR, got %d", fs.NArg())
 	}
 	dir := fs.Arg(0)
 	for name := range scaffold {

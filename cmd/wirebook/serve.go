@@ -24,7 +24,7 @@ import (
 func cmdServe(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "serve", "[flags] [PATH]", "Builds the site, serves it on localhost and rebuilds it when a lab changes; open pages reload by themselves.\nAlso starts the embedded lab servers for you to try things by hand.")
 	var common commonFlags
-	common.register(fs)
+	common.register(fs.FlagSet)
 	addr := fs.String("addr", "127.0.0.1:8080", "serve the site on `HOST:PORT` (port 0 picks a free one)")
 	out := fs.StringP("out", "o", ".wirebook/serve", "write the preview site into `DIR`")
 	title := fs.String("title", "", "course title")
