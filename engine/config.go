@@ -168,6 +168,25 @@ func (c *CourseConfig) EnvironmentNames() []string {
 	return names
 }
 
+// ServerNames lists the server names any environment defines, sorted.
+func (c *CourseConfig) ServerNames() []string {
+	if c == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, env := range c.Environments {
+		for name := range env.Servers {
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ResolveServers computes the server overrides in force, by precedence:
 // --server flags, then WIREBOOK_SERVER_<NAME> environment variables, then
 // the chosen environment of the course file. The environment is chosen by

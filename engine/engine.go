@@ -49,6 +49,13 @@ type Options struct {
 	// Local is the running `wirebook servers` that "local" entries use;
 	// nil: none.
 	Local EmbeddedSet
+	// Environment is the course environment in force ("" or EmbeddedEnv:
+	// the embedded servers). Under another, every block's server must be
+	// one of Servers (or pinned by the lab): nothing silently runs embedded.
+	Environment string
+	// CourseServers are the server names the course configuration defines
+	// in any environment, valid server= names under the embedded servers.
+	CourseServers []string
 	// LookupEnv reads the environment; os.LookupEnv when nil.
 	LookupEnv func(string) (string, bool)
 	// Progress, when set, is told when a block starts and ends.
@@ -166,8 +173,9 @@ func (e *Engine) Registry() *protocols.Registry { return e.opts.Registry }
 // LabResult is what running one lab gave.
 type LabResult struct {
 	Path     string
-	Lab      *lab.Lab // nil when the file could not be read
-	Err      error    // a load or format error (lab.ErrorList) or a setup failure
+	Lab      *lab.Lab      // nil when the file could not be read
+	Err      error         // a load, format or validation error (lab.ErrorList) or a setup failure
+	Warnings lab.ErrorList // things that run but are almost surely wrong
 	Sessions []*SessionResult
 	env      *envLab // the environment transcripts the sessions were compared with
 	// NotRun, when set, says why the lab was not run (--max-failures):
@@ -284,32 +292,18 @@ func SortResults(results []*LabResult) {
 	})
 }
 
-// RunLab loads one lab and runs its blocks, or serves them from the cache
-// when nothing that affects them changed.
-func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
-	res := e.runLab(ctx, path)
-	if !e.opts.SourceDate.IsZero() {
-		for _, s := range res.Sessions {
-			s.When = e.opts.SourceDate
-		}
-	}
-	return res
-}
-
 // Jobs is how many labs the engine runs at once.
 func (e *Engine) Jobs() int { return e.opts.Jobs }
 
-// Scan loads one lab as RunLab does, without running anything: its Path
-// and Lab, or its Err.
-func (e *Engine) Scan(path string) *LabResult {
-	res := &LabResult{Path: path}
-	l, err := e.Load(path)
-	res.Lab = l
-	res.Err = err
-	return res
-}
+// Scan loads and validates one lab as RunLab does, without contacting any
+// server: its Path and Lab, its warnings, or its Err. A build scans every
+// lab before it runs the first, so a lab mistake is reported before any
+// connection.
+func (e *Engine) Scan(path string) *LabResult { return e.Validate(path) }
 
-func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
+// Validate loads a lab and checks it without contacting any server: the
+// result carries the lab, its warnings, and in Err every error found.
+func (e *Engine) Validate(path string) *LabResult {
 	res := &LabResult{Path: path}
 	l, err := e.Load(path)
 	res.Lab = l
@@ -317,6 +311,37 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		res.Err = err
 		return res
 	}
+	if errs, warnings := e.validate(l); errs != nil {
+		res.Err, res.Warnings = errs, warnings
+	} else {
+		res.Warnings = warnings
+	}
+	return res
+}
+
+// RunLab validates one lab and runs its blocks, or serves them from the
+// cache when nothing that affects them changed.
+func (e *Engine) RunLab(ctx context.Context, path string) *LabResult {
+	res := e.Validate(path)
+	e.run(ctx, res)
+	return res
+}
+
+// run runs a validated lab; a lab with an error is left as it is.
+func (e *Engine) run(ctx context.Context, res *LabResult) {
+	if res.Err != nil {
+		return
+	}
+	e.runValid(ctx, res)
+	if !e.opts.SourceDate.IsZero() {
+		for _, s := range res.Sessions {
+			s.When = e.opts.SourceDate
+		}
+	}
+}
+
+func (e *Engine) runValid(ctx context.Context, res *LabResult) {
+	path, l := res.Path, res.Lab
 	// l is the lab as it runs: under an environment with its own
 	// transcripts, the lab's blocks with the environment's server side;
 	// res.Lab stays the lab, whose prose the page shows.
@@ -325,7 +350,7 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 		env, err := e.environmentLab(l)
 		if err != nil {
 			res.Err = err
-			return res
+			return
 		}
 		res.env, l, cacheKey = env, env.lab, env.file.Path
 		defer env.explain(res)
@@ -338,34 +363,36 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 			}
 			res.Sessions = append(res.Sessions, s)
 		}
-		return res
+		return
 	}
 	keys, err := e.labKeys(l)
 	if err != nil {
 		res.Err = &lab.Error{File: path, Msg: err.Error()}
-		return res
+		return
 	}
 	if e.opts.Cache != nil && !e.opts.Refresh && !e.opts.NoExec {
 		// An environment's transcripts have their own cache file.
 		if f := e.opts.Cache.load(cacheKey); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
-			return res
+			return
 		}
 	}
 	if e.opts.CacheOnly {
 		res.Err = &lab.Error{File: path, Msg: "the transcript cache has no fresh transcript for this lab (--from-cache); run it, or merge the cache of the shard that ran it"}
-		return res
+		return
 	}
 	release, ok := e.sched.acquire(ctx, e.needsEmbedded(l))
 	if !ok {
-		return e.notRun(res)
+		e.notRun(res)
+		return
 	}
 	defer func() { release(res.Failed()) }()
 	servers, slot := e.opts.Servers, 0
 	if p := e.opts.Slots; p != nil && !e.needsEmbedded(l) {
 		i, ok := p.acquire(ctx)
 		if !ok {
-			return e.notRun(res)
+			e.notRun(res)
+			return
 		}
 		defer p.release(i)
 		servers, slot = p.overlay(i, servers), i+1
@@ -376,13 +403,13 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 	if e.opts.BeforeLab != nil {
 		if err := e.opts.BeforeLab(path, slot); err != nil {
 			res.Err = fmt.Errorf("%s: before the lab: %w", path, err)
-			return res
+			return
 		}
 	}
 	run, err := e.prepare(l, servers)
 	if err != nil {
 		res.Err = err
-		return res
+		return
 	}
 	defer run.close()
 	for _, b := range l.Blocks {
@@ -432,7 +459,6 @@ func (e *Engine) runLab(ctx context.Context, path string) *LabResult {
 			res.Err = fmt.Errorf("%s: writing the transcript cache: %w", path, err)
 		}
 	}
-	return res
 }
 
 func (e *Engine) parse(path string, src []byte) (*lab.Lab, error) {

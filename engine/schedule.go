@@ -63,22 +63,29 @@ func (s *scheduler) stopped() bool {
 	return s.maxFailures > 0 && s.failed.Load() >= s.maxFailures
 }
 
-// RunLabs loads and runs every lab, several at once (see Options.Jobs);
-// sessions inside a lab run in document order. Results come back in the
-// order of paths, sorted by the labs' "order" front matter.
+// RunLabs loads and validates every lab, then runs the valid ones, several
+// at once (see Options.Jobs); sessions inside a lab run in document order.
+// No server is contacted before every lab has been validated. Results come
+// back in the order of paths, sorted by the labs' "order" front matter.
 func (e *Engine) RunLabs(ctx context.Context, paths []string) []*LabResult {
 	results := make([]*LabResult, len(paths))
+	each(len(paths), func(i int) { results[i] = e.Validate(paths[i]) })
+	each(len(paths), func(i int) { e.run(ctx, results[i]) })
+	SortResults(results)
+	return results
+}
+
+// each calls f(0..n-1) at once and waits for them all.
+func each(n int, f func(i int)) {
 	var wg sync.WaitGroup
-	for i, p := range paths {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = e.RunLab(ctx, p)
+			f(i)
 		}()
 	}
 	wg.Wait()
-	SortResults(results)
-	return results
 }
 
 // needsEmbedded reports whether any block of the lab runs on the embedded

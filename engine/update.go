@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/wirebook/wirebook/engine/check"
 	"github.com/wirebook/wirebook/internal/atomicfile"
@@ -83,4 +84,11 @@ func WriteLab(path string, orig, data []byte) error {
 		return fmt.Errorf("%s: %w", path, ErrChangedOnDisk)
 	}
 	return atomicfile.Write(path, data, st.Mode().Perm())
+}
+
+// RemoveStaleTemps removes the temporary files that earlier runs killed
+// while writing path left beside it (atomicfile.RemoveStale says which
+// count as stale), and returns them.
+func RemoveStaleTemps(path string) ([]string, error) {
+	return atomicfile.RemoveStale(path, time.Now())
 }

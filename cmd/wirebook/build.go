@@ -117,6 +117,7 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 		opts.Local = local
 	}
 	opts.LabTimeout = c.labTimeout
+	opts.Environment, opts.CourseServers = envName, cfg.ServerNames()
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
 		opts.Masks, opts.RemoteJobs = e.Masks, e.Concurrency
@@ -217,7 +218,7 @@ func cmdBuild(env *cliEnv, args []string) int {
 	fromCache := fs.Bool("from-cache", false, "contact no server: every transcript comes from the cache (e.g. merged from the shards with 'wirebook report merge --cache'); a lab it cannot serve is an error")
 	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: show their written output")
 	var sel selection
-	sel.register(fs)
+	sel.register(fs.FlagSet)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
@@ -275,11 +276,20 @@ func exitCodeFor(err error) int {
 	return exitFailed
 }
 
+// printWarnings prints a lab's warnings; it returns how many there were.
+func printWarnings(w io.Writer, r *engine.LabResult) int {
+	for _, warning := range r.Warnings {
+		fmt.Fprintln(w, warning)
+	}
+	return len(r.Warnings)
+}
+
 // reportResults prints lab errors and failed sessions as file:line: message
 // and returns the exit status they call for.
 func reportResults(w io.Writer, results []*engine.LabResult) int {
 	status := exitOK
 	for _, r := range results {
+		printWarnings(w, r)
 		if r.Err != nil {
 			fmt.Fprintln(w, r.Err)
 			status = max(status, exitCodeFor(r.Err))

@@ -16,7 +16,7 @@ import (
 )
 
 func cmdCheck(env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "check", "[flags] [PATH...]", "Runs every session block and compares what the server said with the S: lines written in the lab.\nExit status: 0 all passed, 1 a mismatch or failure, 2 a usage or lab-format error.")
+	fs := newFlagSet(env, "check", "[flags] [PATH...]", "Runs every session block and compares what the server said with the S: lines written in the lab.\nExit status: 0 all passed, 1 a mismatch or failure, 2 a usage or lab-format error (or, with --strict, a warning).")
 	var common commonFlags
 	common.register(fs.FlagSet)
 	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`")
@@ -26,7 +26,8 @@ func cmdCheck(env *cliEnv, args []string) int {
 	force := fs.Bool("force", false, "with --update: write even when CI is set")
 	maxFailures := fs.Int("max-failures", 0, "stop starting labs once `N` labs have failed; the rest are reported as not run (0: run them all)")
 	var sel selection
-	sel.register(fs)
+	sel.register(fs.FlagSet)
+	strict := fs.Bool("strict", false, "fail (exit 2) when a lab has warnings, as for a lab-format error")
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
@@ -61,6 +62,9 @@ func cmdCheck(env *cliEnv, args []string) int {
 	var tally engine.Tally
 	for _, r := range results {
 		tally.AddLab(r)
+		if printWarnings(env.stderr, r) > 0 && *strict {
+			status = max(status, exitUsage)
+		}
 		if r.NotRun != "" {
 			continue
 		}
@@ -176,12 +180,16 @@ func writeJSON(w io.Writer, results []*engine.LabResult, sel *selection) {
 		Errors   []string      `json:"errors"`
 		Counts   engine.Tally  `json:"counts"` // the counts of check's last line and of the pages
 		NotRun   []string      `json:"not_run,omitempty"`
-	}{Sessions: []jsonSession{}, Errors: []string{}}
+		Warnings []string      `json:"warnings"`
+	}{Sessions: []jsonSession{}, Errors: []string{}, Warnings: []string{}}
 	if sel.shard != nil {
 		out.Shard, out.Plan = sel.shard.String(), sel.plan
 	}
 	for _, r := range results {
 		out.Counts.AddLab(r)
+		for _, w := range r.Warnings {
+			out.Warnings = append(out.Warnings, w.Error())
+		}
 		if r.NotRun != "" {
 			out.NotRun = append(out.NotRun, r.Path)
 			continue
@@ -294,7 +302,7 @@ func cmdUpdate(env *cliEnv, args []string) int {
 	fs.BoolVarP(&opts.interactive, "interactive", "i", false, "review each changed block: accept (y), reject (n) or quit (q)")
 	fs.BoolVar(&opts.force, "force", false, "write even when the CI environment variable is set")
 	var sel selection
-	sel.register(fs)
+	sel.register(fs.FlagSet)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
@@ -314,6 +322,8 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 	status := exitOK
 	in := bufio.NewReader(env.stdin)
 	for _, r := range results {
+		removeStaleTemps(env, r, opts.dryRun)
+		printWarnings(env.stderr, r)
 		if r.Err != nil {
 			fmt.Fprintln(env.stderr, r.Err)
 			status = max(status, exitCodeFor(r.Err))
@@ -357,6 +367,22 @@ func updateLabs(env *cliEnv, eng *engine.Engine, files []string, opts updateOpti
 		}
 	}
 	return status
+}
+
+// removeStaleTemps removes what earlier, killed updates left beside the
+// file this one writes; --dry-run removes nothing.
+func removeStaleTemps(env *cliEnv, r *engine.LabResult, dryRun bool) {
+	path := r.Expected(nil) // the lab, or its environment transcript file
+	if dryRun {
+		return
+	}
+	removed, err := engine.RemoveStaleTemps(path)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "wirebook update: %v\n", err)
+	}
+	for _, p := range removed {
+		fmt.Fprintf(env.stderr, "%s: removed %s, left by an earlier update that was stopped\n", path, p)
+	}
 }
 
 func ask(w io.Writer, in *bufio.Reader, prompt string) byte {

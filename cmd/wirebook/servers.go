@@ -252,7 +252,7 @@ func readAccounts(path string, add func(name, password, from string) error) erro
 func cmdServers(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "servers", "[flags]", "Starts the embedded lab servers (SMTP, POP3, IMAP, HTTP; one shared mail store) on fixed ports and prints how to reach them. Stop with Ctrl-C.")
 	var f serversFlags
-	f.register(fs)
+	f.register(fs.FlagSet)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
@@ -264,7 +264,7 @@ func cmdServers(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	setup, err := resolveLabSetup(&f, fs, ls)
+	setup, err := resolveLabSetup(&f, fs.FlagSet, ls)
 	if err == nil {
 		setup.Users, err = resolveUsers(&f, ls, setup, env.lookupEnv)
 	}

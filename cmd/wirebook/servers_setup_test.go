@@ -50,7 +50,7 @@ func TestServersTwoStartsGiveTheSamePorts(t *testing.T) {
 func TestServersDefaultPortsAreTheDocumentedOnes(t *testing.T) {
 	inTempCourse(t, nil)
 	// Resolved, not bound: the defaults may be in use on this machine.
-	setup, err := resolveLabSetup(&serversFlags{}, newFlagSet(&cliEnv{stderr: os.Stderr}, "servers", "", ""), loadLabServersOrFail(t))
+	setup, err := resolveLabSetup(&serversFlags{}, newFlagSet(&cliEnv{stderr: os.Stderr}, "servers", "", "").FlagSet, loadLabServersOrFail(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,13 +22,20 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Warning marks something that runs but is almost surely wrong; it is
+	// printed "file:line: warning: ..." and fails only under check --strict.
+	Warning bool
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	msg := e.Msg
+	if e.Warning {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, msg)
 }
 
 // ErrorList is every problem found in one lab, in line order.
@@ -192,6 +199,11 @@ func Load(path string, isSession func(proto string) bool) (*Lab, error) {
 // It returns the lab even when errors are found, with an ErrorList.
 func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, error) {
 	l := &Lab{Path: path, Source: src}
+	if errs := checkText(path, src); len(errs) > 0 {
+		// Not text (a picture saved as .md): nothing in it is the author's
+		// Markdown, so none of it is parsed or rendered.
+		return l, errs
+	}
 	var errs ErrorList
 	fail := func(line int, format string, args ...any) {
 		errs = append(errs, &Error{File: path, Line: line, Msg: fmt.Sprintf(format, args...)})

@@ -13,10 +13,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Write writes data to a temporary file beside path, syncs it, gives it
-// perm and renames it over path.
+// perm and renames it over path. A symbolic link at path is followed: its
+// target is replaced and the link stays a link, as with os.WriteFile.
+//
+// The temporary file is named ".NAME.tmp-PID-RANDOM" (NAME the target's
+// name, PID the writer's process id), so that RemoveStale can tell the
+// leftovers of a killed writer.
 func Write(path string, data []byte, perm fs.FileMode) error {
 	return write(path, data, perm, true)
 }
@@ -27,7 +33,11 @@ func Replace(path string, data []byte, perm fs.FileMode) error {
 }
 
 func write(path string, data []byte, perm fs.FileMode, sync bool) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	target, err := Target(path)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), tempPrefix(target)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return err
 	}
@@ -50,8 +60,25 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	return os.Rename(tmp, target)
 }
+
+// Target is the file a write to path replaces: path itself, or the file a
+// symbolic link at path leads to. A link to nothing is an error rather than
+// being replaced by a plain file.
+func Target(path string) (string, error) {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return path, nil // a new file, or not a link
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)
+	}
+	return target, nil
+}
+
+func tempPrefix(target string) string { return "." + filepath.Base(target) + ".tmp-" }
 
 // WriteIfChanged is Write, skipped when path already holds data: unchanged
 // files keep their modification time.
