@@ -69,6 +69,11 @@ func (v *validator) warn(line int, format string, args ...any) {
 }
 
 func (v *validator) block(b *lab.Block) {
+	if b.Exec != "" {
+		// Code the lab runs (pycon, console): no server, no C: lines.
+		v.attributes(b, b.Exec)
+		return
+	}
 	proto, _, _ := v.e.opts.Registry.Lookup(b.Proto)
 	v.attributes(b, proto.Info().Name)
 	if entry, ok := v.server(b); ok && !v.e.opts.Offline && !v.credsChecked[serverKey(b.Attrs["server"])] {
@@ -225,8 +230,12 @@ func (v *validator) attributes(b *lab.Block, proto string) {
 // checkExpect explains what is wrong with an expect= value for a protocol,
 // or returns "".
 func checkExpect(val, proto string) string {
-	switch val {
-	case "ok", "error", "refused":
+	switch {
+	case val == "ok" || val == "error":
+		return ""
+	case proto == lab.ExecPycon || proto == lab.ExecConsole || proto == lab.ExecPython:
+		return "want ok or error"
+	case val == "refused":
 		return ""
 	}
 	codes := proto == "smtp" || proto == "http"
