@@ -16,9 +16,11 @@ func TestUnknownFlagPrintsTheErrorAndTheUsageLine(t *testing.T) {
 		{"serve", "--adr", "Usage: wirebook serve [flags] [PATH]"},
 		{"new", "--froce", "Usage: wirebook new DIR"},
 		{"servers", "--adress", "Usage: wirebook servers [flags]"},
+		{"report merge", "--jsno", "Usage: wirebook report merge [flags] INPUT..."},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			status, stdout, stderr := runCLI(t, nil, "", tc.cmd, tc.flag, "x")
+			args := append(strings.Fields(tc.cmd), tc.flag, "x")
+			status, stdout, stderr := runCLI(t, nil, "", args...)
 			if status != exitUsage {
 				t.Errorf("exit = %d, want %d", status, exitUsage)
 			}
