@@ -37,14 +37,18 @@ func (s *session) cmdData(arg string) {
 	id := s.srv.nextQueueID()
 	now := s.cfg.Store.Clock().Now()
 	message := append(s.traceHeaders(id, now), foldLongLines(addMissingHeaders(body, id, s.cfg.Hostname, now))...)
-	if len(message) > s.cfg.Store.MaxMessage() {
-		s.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
-		return
+	// Each copy names its own recipient, as Dovecot's LMTP does. All are
+	// checked against the size limit before any is delivered.
+	copies := make([][]byte, len(s.rcpts))
+	for i, user := range s.rcpts {
+		copies[i] = append([]byte(fmt.Sprintf("Return-Path: <%s>\r\nDelivered-To: %s@%s\r\n", s.from, user, s.cfg.Store.Domain())), message...)
+		if len(copies[i]) > s.cfg.Store.MaxMessage() {
+			s.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
+			return
+		}
 	}
-	for _, user := range s.rcpts {
-		// Each copy names its own recipient, as Dovecot's LMTP does.
-		copy := append([]byte(fmt.Sprintf("Return-Path: <%s>\r\nDelivered-To: %s@%s\r\n", s.from, user, s.cfg.Store.Domain())), message...)
-		if err := s.cfg.Store.Deliver([]string{user}, copy); err != nil {
+	for i, user := range s.rcpts {
+		if err := s.cfg.Store.Deliver([]string{user}, copies[i]); err != nil {
 			if errors.Is(err, mailstore.ErrTooBig) {
 				s.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
 				return
