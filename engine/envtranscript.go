@@ -228,6 +228,10 @@ func (e *Engine) environmentLab(l *lab.Lab) (*envLab, error) {
 				return
 			}
 			for _, s := range eb.Groups[k] {
+				if b.Exec != "" {
+					// Output of code is written as printed, without "S: ".
+					s = strings.TrimPrefix(strings.TrimPrefix(s, "S:"), " ")
+				}
 				emit(b.Prefix+s+eol, anchor)
 			}
 		}

@@ -224,3 +224,32 @@ func TestExecCacheKeys(t *testing.T) {
 		t.Errorf("explain after an interpreter change: %q", lines)
 	}
 }
+
+func TestExecBlocksInEnvironmentTranscripts(t *testing.T) {
+	dir := t.TempDir()
+	envDir := filepath.Join(dir, "transcripts", "real")
+	eng, _ := newTestEngine(t, Options{TranscriptDir: envDir})
+	src := "# x\n\n```pycon\n>>> print('  two spaces')\n>>> print()\n>>> 7\nwritten for the lab\n```\n\n```python run\nprint('script')\n```\n\n```output\n```\n"
+	path := writeLab(t, dir, "l.md", src)
+	r := eng.RunLab(context.Background(), path)
+	changes, _ := PlanUpdate(r)
+	if err := WriteUpdate(r, changes); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.ReadFile(path); string(now) != src {
+		t.Errorf("the lab itself was changed:\n%s", now)
+	}
+	data, _ := os.ReadFile(filepath.Join(envDir, "l.txt"))
+	if !strings.Contains(string(data), "after C1\nS:   two spaces\nafter C2\nS:\nafter C3\nS: 7\n") || !strings.Contains(string(data), "block 2 python ") {
+		t.Errorf("environment transcript:\n%s", data)
+	}
+	r = eng.RunLab(context.Background(), path)
+	for _, s := range r.Sessions {
+		if s.Status != StatusVerified {
+			t.Errorf("block %d against the environment's output: %s %s", s.Block.Index+1, s.Status, s.Reason)
+		}
+	}
+	if got := strings.Join(outputOf(r.Sessions[0]), "|"); got != "  two spaces||7" {
+		t.Errorf("output %q", got)
+	}
+}
