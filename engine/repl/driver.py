@@ -67,21 +67,35 @@ class Recorder:
 
 
 class Interpreter(code.InteractiveInterpreter):
+    """Shows errors with the interpreter's own display, as the prompt does
+    (traceback.format_exception differs from it in some versions: 3.11
+    leaves out "Did you mean: ...?")."""
+
     raised = False
 
     def showtraceback(self):
         self.raised = True
-        super().showtraceback()
+        typ, value, tb = sys.exc_info()
+        sys.last_type, sys.last_value, sys.last_traceback = typ, value, tb
+        self.display(typ, value.with_traceback(tb.tb_next if tb else None))
 
     def showsyntaxerror(self, filename=None):
         self.raised = True
-        super().showsyntaxerror(filename)
+        typ, value, tb = sys.exc_info()
+        sys.last_type, sys.last_value, sys.last_traceback = typ, value, tb
+        self.display(typ, value.with_traceback(None))
+
+    def display(self, typ, value):
+        try:
+            sys.__excepthook__(typ, value, value.__traceback__)
+        except LimitExceeded:
+            pass  # the traceback of the limit itself: the output is cut there
 
     def write(self, data):
         try:
             sys.stderr.write(data)
         except LimitExceeded:
-            pass  # the traceback of the limit itself: the output is cut there
+            pass
 
 
 def main():

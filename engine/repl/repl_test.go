@@ -216,3 +216,17 @@ func TestShellExitAndDeadlineAndLimit(t *testing.T) {
 		t.Errorf("yes: truncated=%v, %d bytes, %v", res.Truncated, len(res.Commands[0].Output), err)
 	}
 }
+
+func TestPythonShowsErrorsAsThePromptDoes(t *testing.T) {
+	p := startPython(t)
+	run(t, p, "class A:\n    esmtp_features = 1\n")
+	r := run(t, p, "A().esmpt_features")
+	want := "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nAttributeError: 'A' object has no attribute 'esmpt_features'"
+	if !strings.HasPrefix(r.Output, want) {
+		t.Errorf("got %q, want it to start with %q", r.Output, want)
+	}
+	// The prompt's own display suggests the name (Python 3.10 and later).
+	if !strings.HasPrefix(p.Version(), "3.8") && !strings.HasPrefix(p.Version(), "3.9") && !strings.Contains(r.Output, "Did you mean: 'esmtp_features'?") {
+		t.Errorf("no suggestion in %q", r.Output)
+	}
+}
