@@ -55,6 +55,11 @@ var (
 		// smtplib's ehlo() and helo() send the machine's own name.
 		mask("client-host", `(send: '(?:ehlo|helo|EHLO|HELO) )[^\s'\\]+`, "$1<client-host>"),
 		mask("received-from", `(Received: from )[A-Za-z0-9.-]+`, "$1<client-host>"),
+		// A fetched message printed as a bytes value is one line: the
+		// mail masks that work on a header line of their own need their
+		// unanchored forms ("\r\n\tid <LMTP session id>").
+		mask("repr-lmtp-id", `(\\tid )[A-Za-z0-9+/]{8,}`, "$1<id>"),
+		mask("repr-message-id", `(Message-I[Dd]: )<[^>]*>`, "$1<message-id>"),
 		mask("object-address", ` at 0x[0-9a-fA-F]+>`, " at 0x<address>>"),
 		mask("loopback-port", `((?:127\.0\.0\.1|localhost|\[::1\])(?:'?, |:))\d{1,5}\b`, "$1<port>"),
 		mask("work-dir", `\S*/wirebook-(?:python|console)-\d+`, "<dir>"),

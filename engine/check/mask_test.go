@@ -56,3 +56,22 @@ func TestPostfixReceivedDayOneAndTwentyOne(t *testing.T) {
 		t.Errorf("day 1 masks to %q, day 21 to %q; want both %q", one, twentyOne, "\tfor <alice@example.com>; <date>")
 	}
 }
+
+func TestExecMasks(t *testing.T) {
+	masks := MasksFor("pycon", nil)
+	for _, tc := range []struct{ a, b string }{
+		{"  36:44.86 > b'OICM6 FETCH 3 (BODY[HEADER])'", "  38:32.19 > b'FNHG6 FETCH 3 (BODY[HEADER])'"},
+		{"send: 'ehlo [127.0.0.1]\\r\\n'", "send: 'ehlo heffalump.local\\r\\n'"},
+		{"<imaplib.IMAP4 object at 0x7f8fc376e8d0>", "<imaplib.IMAP4 object at 0x7f00deadbeef>"},
+		{"send: b'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:40355\\r\\n'", "send: b'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:20080\\r\\n'"},
+		{`b'Received: from mail.example.com\r\n\tby mail.example.com with LMTP\r\n\tid QPnzCWdMD2vwHQAAg+zDdQ\r\nMessage-Id: <20261201223831.27D50984120@mail.example.com>\r\n'`,
+			`b'Received: from mail.example.com\r\n\tby mail.example.com with LMTP\r\n\tid mIWEHHdMD2vwHQAAg+zDdQ\r\nMessage-Id: <20261201223847.722279840DD@mail.example.com>\r\n'`},
+	} {
+		if applyMasks(tc.a, masks) != applyMasks(tc.b, masks) {
+			t.Errorf("masked differently:\n%s\n%s", applyMasks(tc.a, masks), applyMasks(tc.b, masks))
+		}
+	}
+	if a, b := "  36:44.86 < b'* SEARCH 3'", "  36:44.86 < b'* SEARCH 4'"; applyMasks(a, masks) == applyMasks(b, masks) {
+		t.Errorf("the masks hide a real difference: %q", applyMasks(a, masks))
+	}
+}
