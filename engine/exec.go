@@ -65,6 +65,17 @@ func CodeNames() []LabName {
 		LabName{Name: "PASSWORD", Secret: true, Meaning: "the lab user's password (from the environment; masked in all output)"})
 }
 
+// ShownEvents is what a page shows of a block's run: for an executable
+// block whose output was compared, the written form of each line that
+// matched (check.Comparison.AsWritten), so that what the masks hide does
+// not change the page from run to run; a session's transcript as it is.
+func (s *SessionResult) ShownEvents() []protocols.Event {
+	if s.Block != nil && s.Block.Exec != "" && s.Comparison != nil && s.Comparison.Written {
+		return s.Comparison.AsWritten()
+	}
+	return s.Events
+}
+
 // Defaults for an executable block.
 const (
 	execTimeout = 30 * time.Second

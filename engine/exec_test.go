@@ -253,3 +253,20 @@ func TestExecBlocksInEnvironmentTranscripts(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
+
+func TestPageShowsMatchedOutputAsWritten(t *testing.T) {
+	eng, _ := newTestEngine(t, Options{})
+	src := "```pycon\n>>> object()\n<object object at 0x7f0000000000>\n>>> 'a' * 3\n'b...'\n>>> 2\n3\n```\n"
+	r := eng.RunLab(context.Background(), writeLab(t, t.TempDir(), "x.md", src))
+	shown := outputOf(&SessionResult{Events: r.Sessions[0].ShownEvents()})
+	got := outputOf(r.Sessions[0])
+	if shown[0] != "<object object at 0x7f0000000000>" || got[0] == shown[0] {
+		t.Errorf("a masked match shows %q (the run printed %q)", shown[0], got[0])
+	}
+	if shown[1] != "'aaa'" {
+		t.Errorf("a line the run printed differently shows %q, want the run's 'aaa'", shown[1])
+	}
+	if shown[2] != "2" {
+		t.Errorf("a mismatch shows %q, want the run's 2", shown[2])
+	}
+}

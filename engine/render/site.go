@@ -65,7 +65,7 @@ func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 	out := map[int]*SessionView{}
 	named := false
 	for _, s := range r.Sessions {
-		v := &SessionView{Proto: s.Block.Proto, Events: s.Events, Status: s.Status, Server: s.Server,
+		v := &SessionView{Proto: s.Block.Proto, Events: s.ShownEvents(), Status: s.Status, Server: s.Server,
 			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome,
 			Exec: s.Block.Exec}
 		if v.Exec != "" && !named {
