@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/engine/render"
 	"github.com/wirebook/wirebook/site"
 )
@@ -134,6 +135,14 @@ func scanLab(eng *engine.Engine, m *render.Manifest, optKey, file string) buildL
 				return buildLab{file: file, order: old.Order, path: old.Path, old: &old,
 					entry: site.LabSummary{Title: e.Title, Href: e.Href, Summary: e.Summary}}
 			}
+		}
+	}
+	if src, err := os.ReadFile(file); err == nil {
+		// Most labs name their title in the front matter: no need to parse
+		// the Markdown twice (it is loaded again to be run).
+		if f, ok := lab.FrontOnly(src); ok {
+			return buildLab{file: file, order: render.SortOrder(f.Order), path: file,
+				entry: site.LabSummary{Title: f.Title, Href: render.Slug(file), Summary: f.Summary}}
 		}
 	}
 	r := eng.Scan(file)
