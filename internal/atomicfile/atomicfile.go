@@ -105,14 +105,3 @@ func same(path string, data []byte) bool {
 	old, err := os.ReadFile(path)
 	return err == nil && bytes.Equal(old, data)
 }
-
-// SyncDir syncs a directory, making the renames into it durable; one call
-// after many Replaces costs one fsync instead of one per file.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
