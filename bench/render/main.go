@@ -60,12 +60,22 @@ func ratios(a, b series) float64 {
 	return r.wall()
 }
 
+// cpuRatios is ratios for CPU time, which a loaded machine disturbs less.
+func cpuRatios(a, b series) float64 {
+	var r series
+	for i := range min(len(a), len(b)) {
+		r = append(r, sample{wall: time.Duration(float64(time.Second) * a[i].cpu.Seconds() / b[i].cpu.Seconds())})
+	}
+	return r.wall()
+}
+
 func main() {
 	sizes := flag.String("n", "100,1000,3000", "comma-separated course sizes (labs)")
 	runs := flag.Int("runs", 3, "paired runs per size")
 	bin := flag.String("wirebook", "", "wirebook binary (default: go build ./cmd/wirebook into the work directory)")
 	work := flag.String("work", "", "work directory (default: a new temporary directory, removed at the end)")
 	noHugo := flag.Bool("no-hugo", false, "do not run Hugo even when it is installed")
+	baseline := flag.String("baseline", "", "another wirebook binary (an earlier build) to time cold in the same interleaved runs")
 	flag.Parse()
 
 	dir := *work
@@ -95,8 +105,13 @@ func main() {
 		}
 	}
 	fmt.Printf("machine: %d CPUs; runs per size: %d, interleaved\n\n", cpus(), *runs)
-	fmt.Println("| labs | MB of Markdown | wirebook cold wall / CPU / RSS | rebuild wall / RSS | Hugo wall / CPU / RSS | cold / Hugo (wall) | rebuild / cold | ms per page (wirebook, Hugo) |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	if *baseline != "" {
+		b, err := filepath.Abs(*baseline)
+		check(err)
+		*baseline = b
+	}
+	fmt.Println("| labs | MB of Markdown | wirebook cold wall / CPU / RSS | rebuild wall / RSS | Hugo wall / CPU / RSS | cold / Hugo wall (CPU) | rebuild / cold | ms per page (wirebook, Hugo) | baseline cold / this cold, wall (CPU) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		check(err)
@@ -108,7 +123,7 @@ func main() {
 		}
 		size, err := coursegen.Write(filepath.Join(base, "labs"), coursegen.Options{Labs: n, HugoDir: hugoDir})
 		check(err)
-		var cold, rebuild, hg series
+		var cold, rebuild, hg, old series
 		for r := range *runs {
 			// Alternate which tool goes first, so neither always meets a
 			// warm or a cold page cache.
@@ -120,14 +135,23 @@ func main() {
 					rebuild = append(rebuild, measure(base, *bin, "build", "--offline", "--out", "out", "labs"))
 				},
 			}
+			if *baseline != "" {
+				steps = append(steps, func() {
+					check(os.RemoveAll(filepath.Join(base, "out-baseline")))
+					check(os.RemoveAll(filepath.Join(base, ".wirebook")))
+					old = append(old, measure(base, *baseline, "build", "--offline", "--out", "out-baseline", "labs"))
+				})
+			}
 			if hugo != "" {
 				steps = append(steps, func() {
 					check(os.RemoveAll(filepath.Join(hugoDir, "public")))
 					check(os.RemoveAll(filepath.Join(hugoDir, "resources")))
 					hg = append(hg, measure(hugoDir, hugo, "--quiet", "-d", "public"))
 				})
-				if r%2 == 1 {
-					steps[0], steps[1] = steps[1], steps[0]
+			}
+			if r%2 == 1 {
+				for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+					steps[i], steps[j] = steps[j], steps[i]
 				}
 			}
 			for _, s := range steps {
@@ -137,12 +161,16 @@ func main() {
 		hugoCell, ratio, perPageHugo := "—", "—", "—"
 		if len(hg) > 0 {
 			hugoCell = fmt.Sprintf("%.2f s / %.2f s / %.0f MiB", hg.wall(), hg.cpu(), hg.rss())
-			ratio = fmt.Sprintf("%.2f×", ratios(cold, hg))
+			ratio = fmt.Sprintf("%.2f× (%.2f×)", ratios(cold, hg), cpuRatios(cold, hg))
 			perPageHugo = fmt.Sprintf("%.1f", hg.wall()*1000/float64(n))
 		}
-		fmt.Printf("| %d | %.1f | %.2f s / %.2f s / %.0f MiB | %.3f s / %.0f MiB | %s | %s | %.3f | %.1f, %s |\n",
+		baseCell := "—"
+		if len(old) > 0 {
+			baseCell = fmt.Sprintf("%.2f× (%.2f×)", ratios(old, cold), cpuRatios(old, cold))
+		}
+		fmt.Printf("| %d | %.1f | %.2f s / %.2f s / %.0f MiB | %.3f s / %.0f MiB | %s | %s | %.3f | %.1f, %s | %s |\n",
 			n, float64(size)/1e6, cold.wall(), cold.cpu(), cold.rss(), rebuild.wall(), rebuild.rss(),
-			hugoCell, ratio, ratios(rebuild, cold), cold.wall()*1000/float64(n), perPageHugo)
+			hugoCell, ratio, ratios(rebuild, cold), cold.wall()*1000/float64(n), perPageHugo, baseCell)
 	}
 }
 
