@@ -143,11 +143,15 @@ func (r *Redactor) maskBase64Tokens(s string) string {
 	return b.String()
 }
 
+// urlToStd turns base64url into standard base64 without padding; built
+// once (a Replacer is costly to build and safe to share).
+var urlToStd = strings.NewReplacer("-", "+", "_", "/", "=", "")
+
 func (r *Redactor) encodesSecret(tok string) bool {
-	if len(tok) < 4 {
+	if len(tok) < 4 || len(r.secrets) == 0 {
 		return false
 	}
-	std := strings.NewReplacer("-", "+", "_", "/", "=", "").Replace(tok)
+	std := urlToStd.Replace(tok)
 	for off := 0; off < 4 && off < len(std); off++ {
 		u := std[off:]
 		if len(u)%4 == 1 {
