@@ -69,19 +69,24 @@ func (s *scheduler) stopped() bool {
 // back in the order of paths, sorted by the labs' "order" front matter.
 func (e *Engine) RunLabs(ctx context.Context, paths []string) []*LabResult {
 	results := make([]*LabResult, len(paths))
-	each(len(paths), func(i int) { results[i] = e.Validate(paths[i]) })
-	each(len(paths), func(i int) { e.run(ctx, results[i]) })
+	each(len(paths), runtime.NumCPU(), func(i int) { results[i] = e.Validate(paths[i]) })
+	// No more labs in hand (waiting to run) than can run at once.
+	each(len(paths), cap(e.sched.local)+cap(e.sched.remote), func(i int) { e.run(ctx, results[i]) })
 	SortResults(results)
 	return results
 }
 
-// each calls f(0..n-1) at once and waits for them all.
-func each(n int, f func(i int)) {
+// each calls f(0..n-1), limit at a time, and waits for them all: a course
+// of thousands of labs is not parsed, or waiting to run, all at once.
+func each(n, limit int, f func(i int)) {
 	var wg sync.WaitGroup
+	inHand := make(chan struct{}, max(limit, 1))
 	for i := 0; i < n; i++ {
 		wg.Add(1)
+		inHand <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-inHand }()
 			f(i)
 		}()
 	}
