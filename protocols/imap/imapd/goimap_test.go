@@ -184,6 +184,14 @@ func TestGoIMAPClient(t *testing.T) {
 	if len(stored) != 1 || !containsFlag(stored[0].Flags, "$Urgent") {
 		t.Errorf("STORE = %+v", stored)
 	}
+	// The UID forms: a UIDSet makes go-imap send UID FETCH, UID STORE.
+	byUID, err := c.Fetch(imap.UIDSetNum(4), &imap.FetchOptions{Flags: true, RFC822Size: true}).Collect()
+	must(t, "UID FETCH", err)
+	if len(byUID) != 1 || byUID[0].UID != 4 || byUID[0].RFC822Size != int64(len(msg)) {
+		t.Errorf("UID FETCH = %+v", byUID)
+	}
+	_, err = c.Store(imap.UIDSetNum(4), &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{"$Label1"}}, nil).Collect()
+	must(t, "UID STORE", err)
 	copied, err := c.Copy(imap.SeqSetNum(2), "Archive").Wait()
 	must(t, "COPY", err)
 	if copied.DestUIDs.String() != "1" {
@@ -226,6 +234,10 @@ func TestGoIMAPClient(t *testing.T) {
 	wantNO(t, "SORT", err)
 	_, err = c.Thread(&imapclient.ThreadOptions{Algorithm: imap.ThreadOrderedSubject, SearchCriteria: &imap.SearchCriteria{}}).Wait()
 	wantNO(t, "THREAD", err)
+	_, err = c.UIDSort(&imapclient.SortOptions{SearchCriteria: &imap.SearchCriteria{}, SortCriteria: []imapclient.SortCriterion{{Key: imapclient.SortKeyArrival}}}).Wait()
+	wantNO(t, "UID SORT", err)
+	_, err = c.UIDThread(&imapclient.ThreadOptions{Algorithm: imap.ThreadReferences, SearchCriteria: &imap.SearchCriteria{}}).Wait()
+	wantNO(t, "UID THREAD", err)
 	_, err = c.MyRights("INBOX").Wait()
 	wantNO(t, "MYRIGHTS", err)
 	_, err = c.GetACL("INBOX").Wait()
