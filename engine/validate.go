@@ -366,3 +366,23 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// lintScript lints a block's client lines as they are about to be sent,
+// variables expanded, and returns its first error. The messages name
+// lines and byte counts, never the values.
+func lintScript(path string, proto protocols.Protocol, script []protocols.ClientLine) error {
+	linter, ok := proto.(protocols.Linter)
+	if !ok {
+		return nil
+	}
+	lines := make([]protocols.LintLine, len(script))
+	for i, l := range script {
+		lines[i] = protocols.LintLine{Kind: protocols.Client, Text: l.Text, Source: l.Source, Pipelined: l.Pipelined}
+	}
+	for _, f := range linter.Lint(lines) {
+		if !f.Warning {
+			return &lab.Error{File: path, Line: f.Line, Msg: f.Msg}
+		}
+	}
+	return nil
+}

@@ -264,3 +264,30 @@ func TestNotTextIsAnError(t *testing.T) {
 		t.Errorf("a server was contacted")
 	}
 }
+
+// A literal over a value known only when the block runs is counted then,
+// before the connection: a wrong count fails the block without dialling.
+func TestLiteralOverARuntimeValueIsCountedBeforeDialling(t *testing.T) {
+	addr, accepts := countingListener(t)
+	box := lab.ServerEntry{URL: "imap://" + addr, Host: "127.0.0.1", Ports: map[string]int{"imap": port(addr)}, User: "alice"}
+	eng, _, _ := validationEngine(t, Options{Servers: map[string]lab.ServerEntry{"default": box}})
+	// ${user} is "alice": 5 bytes, not 4.
+	p := writeLab(t, t.TempDir(), "login.md", "```imap\nC: a1 LOGIN {4}\nC: ${user} {2}\nC: pw\nC: a2 LOGOUT\n```\n")
+	r := eng.RunLab(context.Background(), p)
+	if r.Err != nil {
+		t.Fatalf("validation could not know ${user}, yet: %v", r.Err)
+	}
+	s := r.Sessions[0]
+	if s.Status != StatusFailed || !strings.Contains(s.Reason, "2: literal {4} does not match") || !strings.Contains(s.Reason, "write {5}") {
+		t.Errorf("status %s, reason %q", s.Status, s.Reason)
+	}
+	if n := accepts.Load(); n != 0 {
+		t.Errorf("the server was dialled %d times", n)
+	}
+	// The right count runs.
+	p = writeLab(t, t.TempDir(), "login.md", "```imap\nC: a1 LOGIN {5}\nC: ${user} {2}\nC: pw\nC: a2 LOGOUT\n```\n")
+	eng.RunLab(context.Background(), p)
+	if n := accepts.Load(); n != 1 {
+		t.Errorf("the right count: dialled %d times, want 1", n)
+	}
+}

@@ -113,27 +113,50 @@ func continuesCommand(rest string) bool {
 	return rest == "" || rest[0] == ' ' || rest[0] == ')'
 }
 
-// literalFinding reports a wrong count with the count that ends the literal
-// at the end of the nearest line, and goes on after that line.
+// literalFinding reports a wrong count with the nearest count that would
+// be right: one that ends the literal at a line end, or inside a line
+// before text that reads as more of the command (a line end when two are
+// as near). The walk goes on after the suggested end.
 func literalFinding(client []protocols.LintLine, start int, lit literal, line int, why string) (int, string, *protocols.Finding, bool) {
-	bestEnd, best := start, int64(-1)
-	var total int64
+	type candidate struct {
+		size    int64
+		end     int    // index of the line the literal would end in
+		tail    string // command text after it there
+		lineEnd bool
+	}
+	better := func(a, b candidate) bool {
+		da, db := abs(a.size-lit.size), abs(b.size-lit.size)
+		return da < db || (da == db && a.lineEnd && !b.lineEnd)
+	}
+	var best *candidate
+	var before int64 // bytes of the literal's lines before line i
 	for i := start; i < len(client) && !client[i].Unknown; i++ {
-		if i > start {
-			total += 2
+		text := client[i].Text
+		for k := 0; k <= len(text); k++ {
+			if k < len(text) && text[k] != ' ' && text[k] != ')' {
+				continue
+			}
+			c := candidate{size: before + int64(k), end: i, tail: text[k:], lineEnd: k == len(text)}
+			if best == nil || better(c, *best) {
+				best = &c
+			}
 		}
-		total += int64(len(client[i].Text))
-		if best < 0 || abs(total-lit.size) < abs(best-lit.size) {
-			best, bestEnd = total, i
-		}
+		before += int64(len(text)) + 2
 	}
-	span := fmt.Sprintf("Line %d holds", client[start].Source)
-	if bestEnd > start {
-		span = fmt.Sprintf("Lines %d-%d hold", client[start].Source, client[bestEnd].Source)
+	if best == nil {
+		return start, "", &protocols.Finding{Line: line, Msg: fmt.Sprintf("literal %s does not match the lines after it: %s", litText(lit.size, lit.sync), why)}, true
 	}
-	msg := fmt.Sprintf("literal %s does not match the lines after it: %s. %s %d bytes (each line end inside counts 2, for CRLF; the last line's end is not part of the literal): write %s",
-		litText(lit.size, lit.sync), why, span, best, litText(best, lit.sync))
-	return bestEnd + 1, "", &protocols.Finding{Line: line, Msg: msg}, true
+	span := fmt.Sprintf("Line %d", client[start].Source)
+	verb := "holds"
+	if best.end > start {
+		span, verb = fmt.Sprintf("Lines %d-%d", client[start].Source, client[best.end].Source), "hold"
+	}
+	if !best.lineEnd {
+		span += fmt.Sprintf(", up to the text that goes on with the command on line %d,", client[best.end].Source)
+	}
+	msg := fmt.Sprintf("literal %s does not match the lines after it: %s. %s %s %d bytes (each line end inside counts 2, for CRLF; the line end after the literal is not part of it): write %s",
+		litText(lit.size, lit.sync), why, span, verb, best.size, litText(best.size, lit.sync))
+	return best.end + 1, best.tail, &protocols.Finding{Line: line, Msg: msg}, true
 }
 
 func litText(n int64, sync bool) string {
