@@ -107,6 +107,7 @@ func TestValidationErrorsComeBeforeAnyConnection(t *testing.T) {
 		{"insecure", "```smtp insecure=yes\nC: QUIT\n```\n", []string{"1: insecure=yes: want insecure=true or insecure=false"}},
 		{"http-server-first", "```http\nS: HTTP/1.1 200 OK\nC: GET / HTTP/1.1\nC: Host: x\nC:\n```\n", []string{"2: an S: line before any C: line"}},
 		{"http-inside-request", "```http\nC: GET / HTTP/1.1\nS: HTTP/1.1 200 OK\nC: Host: x\nC:\n```\n", []string{"3: an S: line inside a request"}},
+		{"content-length", "```http\nC: POST /_lab/echo HTTP/1.1\nC: Host: x\nC: Content-Length: 12\nC:\nC: name=alice\nC: GET / HTTP/1.1\nC: Host: x\nC:\n```\n", []string{"4: Content-Length: 12 does not match the body: line 6 makes 10 bytes", "write Content-Length: 10"}},
 		{"literal-short", "```imap\nC: a1 LOGIN alice alice-pw\nC: a2 APPEND INBOX {17}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"3: literal {17} does not match", "write {19}"}},
 		{"literal-long", "```imap\nC: a1 LOGIN alice alice-pw\nC: a2 APPEND INBOX {21}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"3: literal {21} does not match", "it takes in the line end of line 6, so line 7 would be sent as more of the command", "write {19}"}},
 		{"literal-plus-long", "```imap\nC: a2 APPEND INBOX {21+}\nC: Subject: hi\nC:\nC: body\n```\n", []string{"2: literal {21+} does not match", "longer than all the C: lines", "write {19+}"}},
@@ -167,6 +168,7 @@ func TestExactLiteralCountsAreAccepted(t *testing.T) {
 		// Literals inside a line, the command going on after each.
 		"```imap\nC: a1 LOGIN {5}\nC: alice {8}\nC: alice-pw\nC: a2 LOGOUT\n```\n",
 		"```imap\nC: a2 APPEND INBOX (\\Seen) {4}\nC: body FLAGS\n```\n",
+		"```http\nC: POST /_lab/echo HTTP/1.1\nC: Host: x\nC: Content-Length: 12\nC:\nC: name=alice\nC:\n```\n",
 	} {
 		eng, _, accepts := validationEngine(t, Options{})
 		p := writeLab(t, t.TempDir(), "ok.md", src)
