@@ -60,6 +60,11 @@ var (
 		// unanchored forms ("\r\n\tid <LMTP session id>").
 		mask("repr-lmtp-id", `(\\tid )[A-Za-z0-9+/]{8,}`, "$1<id>"),
 		mask("repr-message-id", `(Message-I[Dd]: )<[^>]*>`, "$1<message-id>"),
+		// http.client's "header: " and curl -v's "< " debug lines carry
+		// the HTTP headers the HTTP masks cover on a line of their own
+		// (nginx's ETag changes with the file's time).
+		mask("debug-etag", `^((?:header: |< )(?i:ETag): ).*$`, "$1<etag>"),
+		mask("debug-server-version", `^((?:header: |< )Server: [^/\s]+)/\S+`, "$1/<version>"),
 		mask("object-address", ` at 0x[0-9a-fA-F]+>`, " at 0x<address>>"),
 		mask("loopback-port", `((?:127\.0\.0\.1|localhost|\[::1\])(?:'?, |:))\d{1,5}\b`, "$1<port>"),
 		mask("work-dir", `\S*/wirebook-(?:python|console)-\d+`, "<dir>"),

@@ -63,6 +63,8 @@ func TestExecMasks(t *testing.T) {
 		{"  36:44.86 > b'OICM6 FETCH 3 (BODY[HEADER])'", "  38:32.19 > b'FNHG6 FETCH 3 (BODY[HEADER])'"},
 		{"send: 'ehlo [127.0.0.1]\\r\\n'", "send: 'ehlo heffalump.local\\r\\n'"},
 		{"<imaplib.IMAP4 object at 0x7f8fc376e8d0>", "<imaplib.IMAP4 object at 0x7f00deadbeef>"},
+		{`header: ETag: "6b0f4c9e-23"`, `header: ETag: "6b0f4f14-23"`},
+		{"< Server: nginx/1.22.1", "< Server: nginx/1.24.0"},
 		{"send: b'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:40355\\r\\n'", "send: b'GET / HTTP/1.1\\r\\nHost: 127.0.0.1:20080\\r\\n'"},
 		{`b'Received: from mail.example.com\r\n\tby mail.example.com with LMTP\r\n\tid QPnzCWdMD2vwHQAAg+zDdQ\r\nMessage-Id: <20261201223831.27D50984120@mail.example.com>\r\n'`,
 			`b'Received: from mail.example.com\r\n\tby mail.example.com with LMTP\r\n\tid mIWEHHdMD2vwHQAAg+zDdQ\r\nMessage-Id: <20261201223847.722279840DD@mail.example.com>\r\n'`},
