@@ -73,11 +73,14 @@ func readServersState() (serversState, bool) {
 	if err != nil || json.Unmarshal(data, &st) != nil || st.Pid <= 0 {
 		return st, false
 	}
-	if p, err := os.FindProcess(st.Pid); err != nil || p.Signal(syscall.Signal(0)) != nil {
-		return st, false
-	}
-	return st, true
+	return st, processAlive(st.Pid)
 }
+
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
+}
+
 
 // localSet is a running `wirebook servers`, seen by the engine like a set
 // of embedded servers that is never started or stopped by it.

@@ -285,6 +285,7 @@ func cmdServers(env *cliEnv, args []string) int {
 		if cfg.Store, err = mailstore.Open(setup.Store, storeCfg); err != nil {
 			return fail(err)
 		}
+		defer cfg.Store.Close()
 	} else {
 		cfg.Store = mailstore.New(storeCfg)
 	}

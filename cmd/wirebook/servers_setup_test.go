@@ -91,6 +91,10 @@ func TestServersStoreKeepsMailAcrossRestart(t *testing.T) {
 
 	srv = startServers(t, nil, "--port-base", "0", "--store", store)
 	defer srv.stop(t)
+	// A second servers on the same store would fight over its UIDs.
+	if status, _, stderr := runCLI(t, nil, "", "servers", "--port-base", "0", "--store", store); status != exitFailed || !strings.Contains(stderr, "the store is in use") {
+		t.Errorf("second servers on one store: %d %s", status, stderr)
+	}
 	p := dialText(t, srv.addrs["pop3"])
 	p.until("+OK")
 	p.send("USER bob")

@@ -38,6 +38,7 @@ type maildir struct {
 	seq     uint64
 	folders map[string]map[*mailbox]*diskFolder // user -> what is on disk
 	created uint32                              // the store's creation counter as last written
+	closed  bool
 }
 
 // diskFolder is what the store last wrote of one mailbox.
@@ -59,6 +60,17 @@ func Open(dir string, cfg Config) (*Store, error) {
 	if err := claimStoreDir(abs); err != nil {
 		return nil, err
 	}
+	if err := lockDir(abs); err != nil {
+		return nil, err
+	}
+	s, err := openLocked(abs, cfg)
+	if err != nil {
+		os.Remove(filepath.Join(abs, lockFile))
+	}
+	return s, err
+}
+
+func openLocked(abs string, cfg Config) (*Store, error) {
 	s := New(cfg)
 	s.disk = &maildir{root: abs, folders: map[string]map[*mailbox]*diskFolder{}}
 	s.mu.Lock()

@@ -71,6 +71,7 @@ func TestOpenKeepsMailAcrossReopen(t *testing.T) {
 		t.Errorf("a file was left in tmp/: %v", got)
 	}
 
+	must(t, s.Close())
 	r := openStore(t, dir)
 	after, afterInfo, err := r.Messages("alice", "INBOX")
 	if err != nil {
@@ -124,6 +125,7 @@ func TestExpungeAndDeleteRemoveFiles(t *testing.T) {
 	}
 	// A mailbox created again starts empty, not with the deleted one's mail.
 	must(t, s.CreateMailbox("alice", "Trash"))
+	must(t, s.Close())
 	r := openStore(t, dir)
 	if msgs, _, _ := r.Messages("alice", "Trash"); len(msgs) != 0 {
 		t.Errorf("re-created Trash holds %d messages", len(msgs))
@@ -137,6 +139,7 @@ func TestOpenAdoptsMailDroppedIntoNew(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	must(t, s.Deliver([]string{"alice"}, []byte("Subject: first\r\n\r\n")))
+	must(t, s.Close())
 	// Another program delivers the Maildir way, and a reader marks the
 	// first message seen by renaming it.
 	must(t, os.WriteFile(filepath.Join(dir, "alice", "tmp", "9999.x.host"), []byte("Subject: dropped\r\n\r\n"), 0o600))
@@ -182,6 +185,7 @@ func TestUIDValidityIsNeverReusedAcrossReopen(t *testing.T) {
 	must(t, s.CreateMailbox("alice", "Drafts"))
 	first, _ := s.Status("alice", "Drafts")
 	must(t, s.DeleteMailbox("alice", "Drafts"))
+	must(t, s.Close())
 	// Reopened, the deleted mailbox is gone, and so it cannot be what the
 	// next UIDVALIDITY is counted from: the store remembers.
 	r := openStore(t, dir)
@@ -195,4 +199,19 @@ func TestUIDValidityIsNeverReusedAcrossReopen(t *testing.T) {
 	if inbox1.UIDValidity != inbox2.UIDValidity {
 		t.Errorf("INBOX UIDVALIDITY changed across reopen: %d then %d", inbox1.UIDValidity, inbox2.UIDValidity)
 	}
+}
+
+func TestOpenRefusesAStoreInUse(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	if _, err := Open(dir, Config{}); !errors.Is(err, ErrStoreInUse) {
+		t.Errorf("second Open of an open store = %v, want ErrStoreInUse", err)
+	}
+	must(t, s.Close())
+	r := openStore(t, dir)
+	must(t, r.Close())
+	// A lock left by a process that is gone is taken over.
+	must(t, os.WriteFile(filepath.Join(dir, lockFile), []byte("999999999\n"), 0o600))
+	again := openStore(t, dir)
+	must(t, again.Close())
 }
