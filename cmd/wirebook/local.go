@@ -81,7 +81,6 @@ func processAlive(pid int) bool {
 	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }
 
-
 // localSet is a running `wirebook servers`, seen by the engine like a set
 // of embedded servers that is never started or stopped by it.
 type localSet struct {
