@@ -341,7 +341,9 @@ func (w *Wire) ReadN(n int64, payload bool) ([]byte, error) {
 // without a length).
 func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 	var buf []byte
-	tmp := make([]byte, 32<<10)
+	// Most reads to the close are a goodbye or nothing: start small, grow
+	// for a body.
+	tmp := make([]byte, 1<<10)
 	for {
 		k, err := w.br.Read(tmp)
 		if k > 0 {
@@ -350,6 +352,9 @@ func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 			}
 			buf = append(buf, tmp[:k]...)
 			w.record(tmp[:k], payload)
+			if k == len(tmp) && len(tmp) < 32<<10 {
+				tmp = make([]byte, 4*len(tmp))
+			}
 		}
 		if errors.Is(err, io.EOF) {
 			w.markEOF()

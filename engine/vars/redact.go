@@ -63,7 +63,7 @@ func encodedForms(sec string) []string {
 	_, _ = w.Write([]byte(sec))
 	_ = w.Close()
 	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), html.EscapeString(sec), qp.String(),
-		strings.NewReplacer(`"`, "&quot;", "'", "&apos;").Replace(html.EscapeString(sec))}
+		xmlQuotes.Replace(html.EscapeString(sec))}
 	return forms
 }
 
@@ -87,7 +87,7 @@ func base64Cores(secret string) []string {
 		if endChar-startChar >= 4 {
 			core := enc[startChar:endChar]
 			out = append(out, core)
-			if u := strings.NewReplacer("+", "-", "/", "_").Replace(core); u != core {
+			if u := stdToURL.Replace(core); u != core {
 				out = append(out, u)
 			}
 		}
@@ -143,9 +143,12 @@ func (r *Redactor) maskBase64Tokens(s string) string {
 	return b.String()
 }
 
-// urlToStd turns base64url into standard base64 without padding; built
-// once (a Replacer is costly to build and safe to share).
-var urlToStd = strings.NewReplacer("-", "+", "_", "/", "=", "")
+// Replacers are costly to build and safe to share: built once.
+var (
+	urlToStd  = strings.NewReplacer("-", "+", "_", "/", "=", "") // base64url to standard, unpadded
+	stdToURL  = strings.NewReplacer("+", "-", "/", "_")
+	xmlQuotes = strings.NewReplacer(`"`, "&quot;", "'", "&apos;")
+)
 
 func (r *Redactor) encodesSecret(tok string) bool {
 	if len(tok) < 4 || len(r.secrets) == 0 {
