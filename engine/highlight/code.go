@@ -8,7 +8,6 @@ import (
 	"github.com/alecthomas/chroma/v2"
 	chtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 )
 
 // Code highlights a fenced code block written in lang. An unknown or
@@ -25,7 +24,7 @@ func Code(lang, code string) template.HTML {
 	)
 	it, err := l.Tokenise(nil, code)
 	if err == nil {
-		err = f.Format(&b, styles.Fallback, it)
+		err = f.Format(&b, classStyle, it)
 	}
 	if err != nil {
 		// A lexer failure must not lose the code: show it plain.
@@ -33,6 +32,11 @@ func Code(lang, code string) template.HTML {
 	}
 	return template.HTML(b.String()) // #nosec G203 -- chroma escapes every token
 }
+
+// classStyle is the style handed to chroma's formatter: with classes the
+// markup does not depend on it (CSS() colours the classes), and chroma's
+// own styles are left unloaded (see css.go).
+var classStyle = chroma.MustNewStyle("wirebook-classes", chroma.StyleEntries{})
 
 func codeLexer(lang string) chroma.Lexer {
 	lang = strings.TrimSpace(lang)
