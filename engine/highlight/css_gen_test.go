@@ -169,4 +169,3 @@ func writeRule(b *strings.Builder, ind, class, body string) {
 	b.WriteString(body)
 	b.WriteString(" }\n")
 }
-
