@@ -51,6 +51,15 @@ func mail(from, to, subject, body string) step {
 
 func smtpSessions() []session {
 	return []session{
+		{"smtp", "smtp", "SMTP AUTH= parameter and a long command line", []step{
+			greeting(),
+			{send: "EHLO client.example"},
+			{send: "MAIL FROM:<teacher@example.com> AUTH=<>"},
+			{send: "RSET"},
+			{send: "NOOP " + strings.Repeat("x", 3000), label: "NOOP (3,000 bytes)"},
+			{send: "NOOP"},
+			{send: "QUIT"},
+		}},
 		{"smtp", "smtp", "SMTP session on the plain port", []step{
 			greeting(),
 			{send: "EHLO client.example"},
@@ -155,6 +164,14 @@ func smtpSessions() []session {
 
 func pop3Sessions() []session {
 	return []session{
+		{"pop3", "pop3s", "POP3S AUTH LOGIN", []step{
+			greeting(),
+			{send: "AUTH LOGIN"},
+			{send: b64("bob"), label: "(base64 user name)"},
+			{send: b64("bob-pw"), label: "(base64 password)"},
+			{send: "STAT"},
+			{send: "QUIT"},
+		}},
 		{"pop3", "pop3", "POP3 session", []step{
 			greeting(),
 			{send: "CAPA", multi: true},
@@ -257,6 +274,30 @@ func imapSessions() []session {
 			{send: "CLOSE"},
 			{send: "LOGOUT"},
 		}},
+		// Issue 12: what go-imap, mutt and Thunderbird rely on.
+		{"imap", "imap", "IMAP extensions, subscriptions and keywords", []step{
+			greeting(),
+			{send: "ID NIL"},
+			{send: "LOGIN alice alice-pw", label: "LOGIN alice"},
+			{send: "NAMESPACE"},
+			{send: "ENABLE CONDSTORE"},
+			// No hierarchy here: its delimiter is configuration ("." on
+			// this Dovecot, "/" on the course's and the embedded server).
+			{send: "CREATE fidelity"},
+			{send: `LIST "" %`},
+			{send: "SUBSCRIBE fidelity"},
+			{send: `LSUB "" %`},
+			{send: `LIST (SUBSCRIBED) "" "*"`},
+			{send: `LIST "" % RETURN (STATUS (MESSAGES UNSEEN))`},
+			{send: "SELECT fidelity.none"},
+			{send: "SELECT ["},
+			{send: "SELECT INBOX"},
+			{send: "STORE 1 +FLAGS ($Fidelity)", label: "STORE 1 +FLAGS ($Fidelity) (a new keyword)"},
+			{send: "UNSELECT"},
+			{send: "UNSUBSCRIBE fidelity"},
+			{send: "DELETE fidelity"},
+			{send: "LOGOUT"},
+		}},
 		{"imap", "imap", "IMAP STARTTLS and AUTHENTICATE", []step{
 			greeting(),
 			{send: "STARTTLS", tls: true},
@@ -283,6 +324,11 @@ func httpGet(method, path string, extra ...string) step {
 	return step{send: strings.Join(lines, "\r\n") + "\r\n", label: method + " " + path, head: method == "HEAD"}
 }
 
+func labelled(s step, label string) step {
+	s.label = label
+	return s
+}
+
 func httpSessions() []session {
 	var out []session
 	for _, s := range []step{
@@ -297,6 +343,11 @@ func httpSessions() []session {
 		httpGet("POST", "/hello.txt", "Content-Length: 0"),
 		httpGet("DELETE", "/"),
 		httpGet("OPTIONS", "/"),
+		{send: "OPTIONS * HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n", label: "OPTIONS *"},
+		labelled(httpGet("GET", "/hello.txt", "Range: bytes=0-4"), "GET /hello.txt, Range: bytes=0-4"),
+		labelled(httpGet("GET", "/hello.txt", "Range: bytes=-5"), "GET /hello.txt, Range: bytes=-5"),
+		labelled(httpGet("GET", "/hello.txt", "Range: bytes=0-1,3-4"), "GET /hello.txt, Range: bytes=0-1,3-4"),
+		labelled(httpGet("GET", "/hello.txt", "Range: bytes=99999-"), "GET /hello.txt, Range: bytes=99999-"),
 		{send: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", label: "GET / without Host"},
 		{send: "GET / HTTP/1.0\r\n\r\n", label: "GET / HTTP/1.0"},
 		{send: "FROB\r\n\r\n", label: "FROB (not HTTP)"},

@@ -152,13 +152,15 @@ func testListExtendedAndStatus(t *testing.T, opt serverOptions) {
 		{"CREATE Archive", "l OK Create completed.\r\n"},
 		{"SUBSCRIBE INBOX", "l OK Subscribe completed.\r\n"},
 		{"SUBSCRIBE Projects/2026", "l OK Subscribe completed.\r\n"},
-		{`LIST (SUBSCRIBED) "" *`, "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n* LIST (\\HasNoChildren \\Subscribed) \"/\" Projects/2026\r\nl OK List completed.\r\n"},
-		{`LIST (SUBSCRIBED RECURSIVEMATCH) "" %`, "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n* LIST (\\NonExistent \\HasChildren) \"/\" Projects (CHILDINFO (\"SUBSCRIBED\"))\r\nl OK List completed.\r\n"},
+		// Extended LIST: children only with RETURN (CHILDREN), as Dovecot.
+		{`LIST (SUBSCRIBED) "" *`, "* LIST (\\Subscribed) \"/\" INBOX\r\n* LIST (\\Subscribed) \"/\" Projects/2026\r\nl OK List completed.\r\n"},
+		{`LIST (SUBSCRIBED RECURSIVEMATCH) "" %`, "* LIST (\\Subscribed) \"/\" INBOX\r\n* LIST (\\NonExistent) \"/\" Projects (CHILDINFO (\"SUBSCRIBED\"))\r\nl OK List completed.\r\n"},
 		{`LIST "" ("INBOX" "Arch*") RETURN (SUBSCRIBED CHILDREN)`, "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n* LIST (\\HasNoChildren) \"/\" Archive\r\nl OK List completed.\r\n"},
 		// RFC 5819: a STATUS after each selectable mailbox, none for the parent.
-		{`LIST "" % RETURN (STATUS (MESSAGES UNSEEN))`, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 3)\r\n" +
-			"* LIST (\\HasNoChildren) \"/\" Archive\r\n* STATUS Archive (MESSAGES 0 UNSEEN 0)\r\n" +
-			"* LIST (\\NonExistent \\HasChildren) \"/\" Projects\r\nl OK List completed.\r\n"},
+		{`LIST "" % RETURN (STATUS (MESSAGES UNSEEN))`, "* LIST () \"/\" INBOX\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 3)\r\n" +
+			"* LIST () \"/\" Archive\r\n* STATUS Archive (MESSAGES 0 UNSEEN 0)\r\n" +
+			"* LIST (\\NonExistent) \"/\" Projects\r\nl OK List completed.\r\n"},
+		{`LIST "" % RETURN (CHILDREN)`, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\HasNoChildren) \"/\" Archive\r\n* LIST (\\NonExistent \\HasChildren) \"/\" Projects\r\nl OK List completed.\r\n"},
 		{`LIST (RECURSIVEMATCH) "" *`, "l BAD Error in IMAP command LIST: RECURSIVEMATCH needs another selection option such as SUBSCRIBED.\r\n"},
 		{`LIST "" * RETURN (STATUS (BOGUS))`, "l BAD Error in IMAP command LIST: Unknown STATUS item BOGUS.\r\n"},
 	})

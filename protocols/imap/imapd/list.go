@@ -19,6 +19,7 @@ type listOptions struct {
 	subscribed     bool // SUBSCRIBED selection
 	recursiveMatch bool
 	returnSubs     bool  // RETURN (SUBSCRIBED), implied by the selection
+	returnChildren bool  // RETURN (CHILDREN)
 	status         []arg // RETURN (STATUS (...)) items; nil for none
 	specialUse     bool  // SPECIAL-USE selection: this server has none
 }
@@ -106,15 +107,17 @@ func (s *session) cmdList(cmd command) result {
 		case !e.exists || (childInfo && cmd.name == "LSUB"):
 			attrs = append(attrs, `\Noselect`)
 		}
-		if cmd.name == "LIST" {
+		// An extended LIST shows children only when asked (RETURN
+		// (CHILDREN)), as Dovecot does; a plain one always (CHILDREN).
+		if cmd.name == "LIST" && (!opts.extended || opts.returnChildren) {
 			if e.children {
 				attrs = append(attrs, `\HasChildren`)
 			} else {
 				attrs = append(attrs, `\HasNoChildren`)
 			}
-			if e.subscribed && (opts.returnSubs || opts.subscribed) {
-				attrs = append(attrs, `\Subscribed`)
-			}
+		}
+		if cmd.name == "LIST" && e.subscribed && opts.returnSubs {
+			attrs = append(attrs, `\Subscribed`)
 		}
 		var line bytes.Buffer
 		line.WriteString(cmd.name + " (" + strings.Join(attrs, " ") + `) "` + hierarchyDelimiter + `" `)
@@ -214,8 +217,10 @@ func (o *listOptions) parse(args []arg) ([]arg, error) {
 			switch {
 			case a.isAtom("SUBSCRIBED"):
 				o.returnSubs = true
-			case a.isAtom("CHILDREN"), a.isAtom("SPECIAL-USE"):
-				// Children are always shown; no mailbox has a special use.
+			case a.isAtom("CHILDREN"):
+				o.returnChildren = true
+			case a.isAtom("SPECIAL-USE"):
+				// No mailbox has a special use.
 			case a.isAtom("STATUS") && i+1 < len(opts) && opts[i+1].kind == argList && len(opts[i+1].list) > 0:
 				if _, err := statusItems(mailstore.MailboxInfo{}, opts[i+1].list); err != nil {
 					return nil, err
