@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/wirebook/wirebook/engine"
-	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/engine/render"
 	"github.com/wirebook/wirebook/site"
 )
@@ -98,7 +97,7 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 		summaries[i], errs[i] = w.WritePage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
 		<-rendering
 		results[i] = reportable(r)
-		if manifest == nil || errs[i] != nil || r.Err != nil || len(results[i].Sessions) > 0 {
+		if manifest == nil || errs[i] != nil || r.Err != nil || len(r.Warnings) > 0 || len(results[i].Sessions) > 0 {
 			return // only what needs no report is kept: a problem is reported on every build
 		}
 		if inputs, ok := eng.InputFiles(r); ok {
@@ -137,14 +136,9 @@ func scanLab(eng *engine.Engine, m *render.Manifest, optKey, file string) buildL
 			}
 		}
 	}
-	if src, err := os.ReadFile(file); err == nil {
-		// Most labs name their title in the front matter: no need to parse
-		// the Markdown twice (it is loaded again to be run).
-		if f, ok := lab.FrontOnly(src); ok {
-			return buildLab{file: file, order: render.SortOrder(f.Order), path: file,
-				entry: site.LabSummary{Title: f.Title, Href: render.Slug(file), Summary: f.Summary}}
-		}
-	}
+	// A new or changed lab is validated here, in the first pass: every
+	// lab mistake is found before the first lab contacts a server. (It is
+	// loaded again to be run; an unchanged lab is not loaded at all.)
 	r := eng.Scan(file)
 	order := 0
 	if r.Lab != nil {

@@ -450,18 +450,6 @@ func (x lineIndex) lineEnd(off int) int {
 }
 
 // Title is the lab's title: the front matter's, or the file name.
-// FrontOnly decodes only a lab's front matter: enough for its place and
-// title in a course, without parsing the Markdown. ok is false when that
-// is not enough: no front matter, no title in it, or YAML that does not
-// decode (Parse then says what is wrong).
-func FrontOnly(src []byte) (f FrontMatter, ok bool) {
-	_, fm, _, found := splitFrontMatter(src)
-	if !found || yaml.Unmarshal(fm, &f) != nil || f.Title == "" {
-		return FrontMatter{}, false
-	}
-	return f, true
-}
-
 func (l *Lab) Title() string {
 	if l.Front.Title != "" {
 		return l.Front.Title

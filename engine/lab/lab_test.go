@@ -126,25 +126,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
-func TestFrontOnlyAgreesWithParse(t *testing.T) {
-	for _, src := range []string{
-		"---\ntitle: \"T\"\nsummary: s\norder: 3\n---\n# H\n",
-		"---\ntitle: T\norder: [\n---\n",
-		"---\nsummary: no title\n---\n# Heading\n",
-		"# no front matter\n",
-		"---\ntitle: open\n",
-	} {
-		f, ok := FrontOnly([]byte(src))
-		l, err := Parse("x.md", []byte(src), func(string) bool { return true })
-		if !ok {
-			if err == nil && l.Front.Title != "" {
-				t.Errorf("FrontOnly(%q) gave up on a lab whose front matter has a title", src)
-			}
-			continue
-		}
-		if err != nil || f.Title != l.Front.Title || f.Order != l.Front.Order || f.Summary != l.Front.Summary {
-			t.Errorf("FrontOnly(%q) = %+v, Parse: %+v, %v", src, f, l.Front, err)
-		}
-	}
-}
