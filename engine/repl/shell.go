@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -136,20 +135,15 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 
 // PythonVersion is python3's version ("3.11.7"), "" when it is missing.
 func PythonVersion(program string) string {
-	if program == "" {
-		program = "python3"
-	}
-	out, err := exec.Command(program, "--version").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimPrefix(strings.TrimSpace(string(out)), "Python ")
+	return strings.TrimPrefix(versionLine(program, "python3"), "Python ")
 }
 
 // BashVersion is the first line of bash --version, "" when bash is missing.
-func BashVersion(program string) string {
+func BashVersion(program string) string { return versionLine(program, "bash") }
+
+func versionLine(program, def string) string {
 	if program == "" {
-		program = "bash"
+		program = def
 	}
 	out, err := exec.Command(program, "--version").Output()
 	if err != nil {
@@ -158,6 +152,3 @@ func BashVersion(program string) string {
 	first, _, _ := strings.Cut(string(out), "\n")
 	return strings.TrimSpace(first)
 }
-
-// TempDir makes a fresh working directory; the caller removes it.
-func TempDir() (string, error) { return os.MkdirTemp("", "wirebook-console-") }
