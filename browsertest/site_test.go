@@ -68,6 +68,11 @@ type pageFacts struct {
 	InnerWidth     int      `json:"innerWidth"`
 	Sessions       int      `json:"sessions"`
 	Transcripts    int      `json:"transcripts"`
+	Statements     int      `json:"statements"`
+	OutputLines    int      `json:"outputLines"`
+	Prompt         string   `json:"prompt"`
+	PromptSelect   string   `json:"promptSelect"`
+	PromptText     int      `json:"promptText"`
 	ClientLines    int      `json:"clientLines"`
 	ServerLines    int      `json:"serverLines"`
 	GutterC        string   `json:"gutterC"`
@@ -92,6 +97,7 @@ const inspectJS = `(() => {
   const q = s => Array.from(document.querySelectorAll(s));
   const de = document.documentElement;
   const gc = document.querySelector('.wb-transcript .wb-c > .wb-gutter');
+  const pr = document.querySelector('.wb-repl .wb-c > .wb-prompt');
   const gs = document.querySelector('.wb-transcript .wb-s > .wb-gutter');
   let darkRule = false;
   for (const sheet of document.styleSheets) {
@@ -105,8 +111,13 @@ const inspectJS = `(() => {
     innerWidth: window.innerWidth,
     sessions: q('figure.wb-session').length,
     transcripts: q('figure.wb-session pre.wb-transcript').length,
-    clientLines: q('.wb-transcript .wb-line.wb-c').length,
-    serverLines: q('.wb-transcript .wb-line.wb-s').length,
+    clientLines: q('.wb-transcript:not(.wb-repl) .wb-line.wb-c').length,
+    serverLines: q('.wb-transcript:not(.wb-repl) .wb-line.wb-s').length,
+    statements: q('.wb-repl .wb-line.wb-c').length,
+    outputLines: q('.wb-repl .wb-line.wb-o').length,
+    prompt: pr ? getComputedStyle(pr, '::before').content : '',
+    promptSelect: pr ? getComputedStyle(pr).userSelect : '',
+    promptText: q('.wb-prompt').filter(p => p.textContent !== '').length,
     gutterC: gc ? getComputedStyle(gc, '::before').content : '',
     gutterS: gs ? getComputedStyle(gs, '::before').content : '',
     gutterSelect: gc ? getComputedStyle(gc).userSelect : '',
@@ -358,14 +369,29 @@ func checkPage(t *testing.T, vp viewport, page string, f pageFacts) {
 	if f.Transcripts != f.Sessions {
 		t.Errorf("%d session figures but %d transcripts in them", f.Sessions, f.Transcripts)
 	}
-	if f.ClientLines == 0 || f.ServerLines == 0 {
-		t.Errorf("transcripts have %d C: and %d S: lines, want both", f.ClientLines, f.ServerLines)
+	if f.Statements > 0 {
+		// Executable blocks: the prompt is drawn, never copied.
+		if f.OutputLines == 0 {
+			t.Errorf("%d statements and no output line", f.Statements)
+		}
+		if f.Prompt != `">>> "` && f.Prompt != `"$ "` {
+			t.Errorf("the prompt draws %s, want \">>> \" or \"$ \"", f.Prompt)
+		}
+		if f.PromptText != 0 || f.PromptSelect != "none" {
+			t.Errorf("the prompt would be copied: %d prompts hold text, user-select %q", f.PromptText, f.PromptSelect)
+		}
 	}
-	if f.GutterC != `"C:"` || f.GutterS != `"S:"` {
-		t.Errorf("gutters draw %s and %s, want \"C:\" and \"S:\"", f.GutterC, f.GutterS)
-	}
-	if f.GutterText != 0 || f.GutterSelect != "none" {
-		t.Errorf("the gutter would be copied: %d gutters hold text, user-select %q", f.GutterText, f.GutterSelect)
+	// Session transcripts (a page of executable blocks only has none).
+	if f.ClientLines+f.ServerLines > 0 || f.Statements == 0 {
+		if f.ClientLines == 0 || f.ServerLines == 0 {
+			t.Errorf("transcripts have %d C: and %d S: lines, want both", f.ClientLines, f.ServerLines)
+		}
+		if f.GutterC != `"C:"` || f.GutterS != `"S:"` {
+			t.Errorf("gutters draw %s and %s, want \"C:\" and \"S:\"", f.GutterC, f.GutterS)
+		}
+		if f.GutterText != 0 || f.GutterSelect != "none" {
+			t.Errorf("the gutter would be copied: %d gutters hold text, user-select %q", f.GutterText, f.GutterSelect)
+		}
 	}
 	if vp.scripts && f.CopyShown != f.CopyButtons {
 		t.Errorf("with scripts, %d of %d copy buttons shown", f.CopyShown, f.CopyButtons)
