@@ -139,7 +139,9 @@ func (r *labRun) labNames() ([]LabName, error) {
 	out = append([]LabName{{Name: "HOST", Value: host}}, out...)
 	out = append(out, LabName{Name: "CA_FILE", Value: ca}, LabName{Name: "USER", Value: ep.user}, LabName{Name: "PASSWORD", Value: ep.pass, Secret: true})
 	r.exec.embedded, r.exec.server = ep.embedded, "embedded"
-	if !ep.embedded {
+	if ep.local {
+		r.exec.server = "local"
+	} else if !ep.embedded {
 		r.exec.server = ep.shownHost
 	}
 	return out, nil
@@ -151,6 +153,12 @@ type caPEMer interface{ CAPEM() []byte }
 // caFile is the path of the default server's CA certificate.
 func (r *labRun) caFile() (string, error) {
 	entry := r.e.serverEntry(r.lab, "default")
+	if entry.Local {
+		if f, ok := r.e.opts.Local.(interface{ CAFile() string }); ok {
+			return f.CAFile(), nil
+		}
+		return "", nil
+	}
 	if !isEmbedded(entry) {
 		if entry.CAFile != "" {
 			return entry.CAFile, nil

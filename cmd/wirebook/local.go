@@ -95,6 +95,9 @@ func (l *localSet) Hostname() string                        { return "mail." + m
 func (l *localSet) Credentials() (string, string)           { return l.user, l.pass }
 func (l *localSet) Close() error                            { return nil }
 
+// CAFile is the lab CA the servers' certificates chain to (CA_FILE).
+func (l *localSet) CAFile() string { return l.bundle.CAFile }
+
 // newLocalSet finds the servers --servers local means: those of a running
 // `wirebook servers` (its state file), else where one would listen with
 // this course's lab_servers: and the defaults. The login is the first

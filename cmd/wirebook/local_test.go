@@ -106,3 +106,14 @@ func TestServersLocalRunsAgainstTheRunningServers(t *testing.T) {
 		t.Errorf("run --servers local for carol: %d\n%s%s", status, out, stderr)
 	}
 }
+
+func TestServersLocalGivesPythonBlocksTheServersNames(t *testing.T) {
+	lab := "# py\n\n```pycon\n>>> import ssl, imaplib\n>>> c = imaplib.IMAP4_SSL(HOST, IMAPS_PORT, ssl_context=ssl.create_default_context(cafile=CA_FILE))\n>>> c.login(USER, PASSWORD)[0]\n>>> c.logout()[0]\n```\n"
+	inTempCourse(t, map[string]string{"py.md": lab})
+	srv := startServers(t, nil, "--port-base", "0")
+	defer srv.stop(t)
+	status, out, stderr := runCLI(t, map[string]string{"NO_COLOR": "1"}, "", "run", "--servers", "local", "labs/py.md")
+	if status != exitOK || !strings.Contains(out, "'OK'") || !strings.Contains(out, "'BYE'") {
+		t.Errorf("pycon against --servers local: %d\n%s%s", status, out, stderr)
+	}
+}
