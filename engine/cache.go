@@ -112,6 +112,15 @@ func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
 			fixtures = append(fixtures, string(data))
 		}
 	}
+	// What the embedded web server serves is part of the transcript too.
+	for _, p := range webRootFiles(l) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		rel, _ := filepath.Rel(filepath.Dir(l.Path), p)
+		fixtures = append(fixtures, "web_root:"+filepath.ToSlash(rel), string(data))
+	}
 	servers, fx := hashStrings(string(serverJSON)), hashStrings(fixtures...)
 	var keys []blockKeys
 	earlier := ""

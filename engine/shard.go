@@ -159,14 +159,10 @@ func (e *Engine) labInputs(path string) (files, dirs []string) {
 	if err != nil || l == nil {
 		return files, nil
 	}
-	dir := filepath.Dir(path)
-	for _, f := range l.Front.Fixtures {
-		if f.File != "" {
-			files = append(files, filepath.Join(dir, filepath.FromSlash(f.File)))
-		}
-	}
+	files = append(files, labFiles(l)...)
 	if root := l.Front.WebRoot; root != "" {
-		dirs = append(dirs, filepath.Join(dir, filepath.FromSlash(root)))
+		// A file added to or deleted from the web root counts too.
+		dirs = append(dirs, filepath.Join(filepath.Dir(path), filepath.FromSlash(root)))
 	}
 	return files, dirs
 }

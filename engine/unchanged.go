@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"path/filepath"
 )
 
 // A build that finds a lab unchanged since the last one need not load it:
@@ -13,8 +12,8 @@ import (
 // reuse what it wrote (render keeps the record).
 
 // InputFiles names the files besides the lab itself that its result was
-// made from: the transcript cache file, fixture files, the environment's
-// transcripts. ok is false when files alone cannot tell that running the
+// made from: the transcript cache file, fixture and web root files, the
+// environment's transcripts. ok is false when files alone cannot tell that running the
 // lab again would give the same result: an error, a session that ran live
 // (or not at all), a block run by an interpreter whose version may change,
 // or options under which labs always run (refresh, no-exec, a reset
@@ -44,11 +43,7 @@ func (e *Engine) InputFiles(r *LabResult) (files []string, ok bool) {
 		key = r.env.file.Path
 	}
 	files = append(files, e.opts.Cache.path(key))
-	for _, f := range r.Lab.Front.Fixtures {
-		if f.File != "" {
-			files = append(files, filepath.Join(filepath.Dir(r.Lab.Path), filepath.FromSlash(f.File)))
-		}
-	}
+	files = append(files, labFiles(r.Lab)...)
 	return files, true
 }
 

@@ -317,3 +317,28 @@ func TestCheckMaxFailures(t *testing.T) {
 		t.Errorf("JSON: %+v", r)
 	}
 }
+
+// A file of the lab's web root is an input like a fixture: changing it
+// runs the lab again instead of serving the old transcript from the cache
+// (or the last build's page).
+func TestWebRootChangeIsNotServedFromTheCache(t *testing.T) {
+	dir := inTempCourse(t, map[string]string{
+		"web.md":         "---\nweb_root: site\n---\n```http\nC: GET /notes.txt HTTP/1.1\nC: Host: www.example.com\nC: Connection: close\nC:\n```\n",
+		"site/notes.txt": "first notes\n",
+	})
+	page := func() string {
+		t.Helper()
+		if st, _, e := runCLI(t, nil, "", "build", "--out", "out", "labs"); st != exitOK && st != exitFailed {
+			t.Fatalf("build: %d %s", st, e)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, "out", "web.html"))
+		return textOf(string(data))
+	}
+	if !strings.Contains(page(), "first notes") {
+		t.Fatal("the page lacks the web root's file")
+	}
+	os.WriteFile(filepath.Join(dir, "labs", "site", "notes.txt"), []byte("second notes\n"), 0o644)
+	if got := page(); !strings.Contains(got, "second notes") || strings.Contains(got, "first notes") {
+		t.Errorf("after the web root changed the page still shows the old transcript")
+	}
+}
