@@ -193,3 +193,18 @@ func TestUpdateFollowsSymlinksAndRemovesStaleTemps(t *testing.T) {
 		}
 	}
 }
+
+func TestRunValidatesBeforeConnecting(t *testing.T) {
+	addr, accepts := listenCounting(t)
+	dir := inTempCourse(t, map[string]string{"bad.md": "# T\n\n```smtp server=mail timeout=2\nC: EHLO x\nC: QUIT\n```\n"})
+	status, stdout, stderr := runCLI(t, nil, "", "run", "--server", "mail=smtp://"+addr, filepath.Join("labs", "bad.md"))
+	if status != exitUsage || !strings.Contains(stderr, "labs/bad.md:3: timeout=2 has no unit: write timeout=2s") {
+		t.Errorf("run: exit %d\n%s", status, stderr)
+	}
+	if strings.Contains(stdout, "connected") || accepts.Load() != 0 {
+		t.Errorf("run contacted the server (%d connections):\n%s", accepts.Load(), stdout)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "labs", "bad.md")); !strings.Contains(string(data), "timeout=2\n") {
+		t.Errorf("the lab changed")
+	}
+}
