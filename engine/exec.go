@@ -76,6 +76,19 @@ func (s *SessionResult) ShownEvents() []protocols.Event {
 	return s.Events
 }
 
+// FailureLine is the line a failed block's report points at: for an
+// executable block the statement it stopped at (its reason starts "line
+// N: "), else the block's opening fence.
+func (s *SessionResult) FailureLine() int {
+	if s.Block.Exec != "" {
+		var n int
+		if _, err := fmt.Sscanf(s.Reason, "line %d:", &n); err == nil && n > 0 {
+			return n
+		}
+	}
+	return s.Block.Line
+}
+
 // Defaults for an executable block.
 const (
 	execTimeout = 30 * time.Second

@@ -298,7 +298,7 @@ func reportResults(w io.Writer, results []*engine.LabResult) int {
 		for _, s := range r.Sessions {
 			switch s.Status {
 			case engine.StatusFailed:
-				fmt.Fprintf(w, "%s:%d: %s block %d failed: %s\n", r.Path, s.Block.Line, s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
+				fmt.Fprintf(w, "%s:%d: %s block %d failed: %s\n", r.Path, s.FailureLine(), s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))
 				status = max(status, exitFailed)
 			case engine.StatusMismatch:
 				fmt.Fprintf(w, "%s:%d: %s block %d differs from the lab: %s\n", r.Path, s.Comparison.FirstDifferenceLine(), s.Block.Proto, s.Block.Index+1, highlight.Neutralise(s.Reason))

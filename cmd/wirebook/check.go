@@ -120,7 +120,7 @@ func printFailure(w io.Writer, r *engine.LabResult, s *engine.SessionResult) {
 		fmt.Fprintf(w, "%s:%d: %s block %d captured, not verified: %s\n", path, line, s.Block.Proto, s.Block.Index+1, why)
 		return
 	default:
-		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, line, s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
+		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, s.FailureLine(), s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
 	}
 	if s.Note != "" {
 		fmt.Fprintf(w, "  note: %s\n", s.Note)

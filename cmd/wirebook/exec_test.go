@@ -47,6 +47,16 @@ func TestExecBlocksCheckAndUpdate(t *testing.T) {
 	if again, _ := os.ReadFile(lab); string(again) != string(recorded) {
 		t.Errorf("update did not restore the lab byte for byte:\n%s", again)
 	}
+	// An endless loop is stopped at its own line.
+	loop := strings.Replace(string(recorded), ">>> c.logout()[0]\n", ">>> while True:\n...     pass\n>>> c.logout()[0]\n", 1)
+	loop = strings.Replace(loop, "```pycon\n>>> import imaplib", "```pycon timeout=1s\n>>> import imaplib", 1)
+	os.WriteFile(lab, []byte(loop), 0o644)
+	loopLine := 1 + strings.Count(loop[:strings.Index(loop, ">>> while True:")], "\n")
+	status, out, _ = runCLI(t, nil, "", "check", "labs")
+	if want := "labs/exec.md:" + itoa(loopLine) + ": pycon block 3 failed against the embedded lab server"; status != exitFailed || !strings.Contains(out, want) || !strings.Contains(out, "still running after 1s") {
+		t.Errorf("check of an endless loop: exit %d, want %q in\n%s", status, want, out)
+	}
+	os.WriteFile(lab, recorded, 0o644)
 	// The page: statements, output, the Python version, the names.
 	if status, _, stderr := runCLI(t, nil, "", "build", "--out", "site", "labs"); status != exitOK {
 		t.Fatalf("build: exit %d %s", status, stderr)

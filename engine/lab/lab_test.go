@@ -114,6 +114,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(sample)
 	f.Add("```smtp\nC: QUIT")
 	f.Add("---\n---\n")
+	f.Add("```pycon\n>>> for i in x:\n...     print(i)\n...\n0\n...\n\n```\n")
+	f.Add("```console\n$ echo a \\\n> b\n[1]\n```\n")
+	f.Add("```python run\nprint(1)\n```\n\n```output\n1\n```\n```python run\n```\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		l, _ := Parse("f.md", []byte(src), isProto)
 		if string(l.Format()) != src {
