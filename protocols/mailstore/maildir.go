@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,8 +36,9 @@ var ErrNotAStore = errors.New("mailstore: not a wirebook mail store")
 
 type maildir struct {
 	root    string
-	seq     uint64
+	seq     atomic.Uint64
 	folders map[string]map[*mailbox]*diskFolder // user -> what is on disk
+	staged  map[*Message]string                 // delivered, file waiting in the INBOX's tmp/
 	created uint32                              // the store's creation counter as last written
 	closed  bool
 }
@@ -72,7 +74,7 @@ func Open(dir string, cfg Config) (*Store, error) {
 
 func openLocked(abs string, cfg Config) (*Store, error) {
 	s := New(cfg)
-	s.disk = &maildir{root: abs, folders: map[string]map[*mailbox]*diskFolder{}}
+	s.disk = &maildir{root: abs, folders: map[string]map[*mailbox]*diskFolder{}, staged: map[*Message]string{}}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// UIDVALIDITY goes on from the last run, past every mailbox ever made
@@ -519,14 +521,19 @@ func (s *Store) syncMailboxLocked(user string, mb *mailbox) error {
 	for _, m := range mb.messages {
 		present[m.UID] = true
 		old, ok := df.files[m.UID]
-		base := ""
+		base, staged := "", false
 		if ok {
 			base = baseOf(old)
-		} else {
+		} else if base, staged = d.staged[m]; !staged {
 			base = d.uniqueName(len(m.Data))
 		}
 		want := fileFor(base, m.Flags)
 		switch {
+		case staged:
+			if err := os.Rename(filepath.Join(df.dir, "tmp", base), filepath.Join(df.dir, want)); err != nil {
+				return storageError(err)
+			}
+			delete(d.staged, m)
 		case !ok:
 			if err := writeMaildirFile(df.dir, base, want, m.Data); err != nil {
 				return storageError(err)
@@ -587,9 +594,62 @@ func boolDigit(b bool) int {
 // uniqueName is a Maildir file name: delivery time, then what makes it
 // unique on this host (process id and a counter), then the size.
 func (d *maildir) uniqueName(size int) string {
-	d.seq++
 	now := time.Now()
-	return fmt.Sprintf("%d.M%dP%dQ%d.wirebook,S=%d", now.Unix(), now.Nanosecond()/1000, os.Getpid(), d.seq, size)
+	return fmt.Sprintf("%d.M%dP%dQ%d.wirebook,S=%d", now.Unix(), now.Nanosecond()/1000, os.Getpid(), d.seq.Add(1), size)
+}
+
+// staging is a delivery's message files, written to each INBOX's tmp/ and
+// flushed before the store's lock is taken: concurrent deliveries then
+// wait for the disk side by side instead of one after the other. Under the
+// lock a file is claimed by its message, and syncMailboxLocked renames it
+// into new/.
+type staging struct {
+	d     *maildir
+	paths []string // "" once claimed
+	bases []string
+}
+
+// stage writes data once per user; nil for a store in memory.
+func (s *Store) stage(users []string, data []byte) (*staging, error) {
+	if s.disk == nil {
+		return nil, nil
+	}
+	st := &staging{d: s.disk}
+	for _, u := range users {
+		dir := filepath.Join(s.disk.userDir(u), "tmp")
+		base := s.disk.uniqueName(len(data))
+		path := filepath.Join(dir, base)
+		err := os.MkdirAll(dir, 0o700)
+		if err == nil {
+			err = writeFile(path, data, true)
+		}
+		if err != nil {
+			st.discard()
+			return nil, storageError(err)
+		}
+		st.paths, st.bases = append(st.paths, path), append(st.bases, base)
+	}
+	return st, nil
+}
+
+// claim gives the i-th file to m; called under the store's lock.
+func (st *staging) claim(i int, m *Message) {
+	if st != nil {
+		st.d.staged[m] = st.bases[i]
+		st.paths[i] = ""
+	}
+}
+
+// discard removes the files no message claimed.
+func (st *staging) discard() {
+	if st == nil {
+		return
+	}
+	for _, p := range st.paths {
+		if p != "" {
+			os.Remove(p)
+		}
+	}
 }
 
 // writeMaildirFile writes data to tmp/BASE, flushes it to the disk, and

@@ -2,11 +2,13 @@ package mailstore
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -214,4 +216,33 @@ func TestOpenRefusesAStoreInUse(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, lockFile), []byte("999999999\n"), 0o600))
 	again := openStore(t, dir)
 	must(t, again.Close())
+}
+
+// Deliveries flush their files outside the lock; many at once must still
+// all land in new/ with distinct UIDs and nothing left in tmp/.
+func TestConcurrentDeliveriesAllLand(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Deliver([]string{"alice", "bob"}, fmt.Appendf(nil, "Subject: %d\r\n\r\n", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	must(t, s.Close())
+	r := openStore(t, dir)
+	for _, u := range []string{"alice", "bob"} {
+		msgs, info, _ := r.Messages(u, "INBOX")
+		if len(msgs) != 40 || info.UIDNext != 41 {
+			t.Errorf("%s: %d messages, UIDNEXT %d after 40 deliveries", u, len(msgs), info.UIDNext)
+		}
+		if tmp, _ := os.ReadDir(filepath.Join(dir, u, "tmp")); len(tmp) != 0 {
+			t.Errorf("%s: %d files left in tmp/", u, len(tmp))
+		}
+	}
 }

@@ -239,17 +239,24 @@ func (s *Store) Deliver(users []string, data []byte) error {
 	if len(data) > s.maxMessage {
 		return ErrTooBig
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, u := range users {
+	for _, u := range users { // accounts never change after New
 		if _, ok := s.accounts[u]; !ok {
 			return fmt.Errorf("%w: %s", ErrNoSuchUser, u)
 		}
 	}
+	staged, err := s.stage(users, data)
+	if err != nil {
+		return err
+	}
+	defer staged.discard()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.clock.Now()
 	var errs []error
-	for _, u := range users {
-		s.appendLocked(s.accounts[u].mailboxes["INBOX"], []string{`\Recent`}, now, data)
+	for i, u := range users {
+		mb := s.accounts[u].mailboxes["INBOX"]
+		s.appendLocked(mb, []string{`\Recent`}, now, data)
+		staged.claim(i, mb.messages[len(mb.messages)-1])
 		errs = append(errs, s.syncLocked(u, "INBOX"))
 		s.notifyLocked(u, "INBOX")
 	}
