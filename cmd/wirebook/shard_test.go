@@ -214,13 +214,18 @@ func TestShardingAGeneratedCourse(t *testing.T) {
 				t.Fatalf("round %d: %s ran in %d shards", round, l, seen[l])
 			}
 		}
-		st, out, _ := runCLI(t, nil, "", append([]string{"report", "merge"}, reports...)...)
+		st, out, _ := runCLI(t, nil, "", append([]string{"report", "merge", "--json", "merged.json"}, reports...)...)
 		if st != exitFailed || lastLine(out) != "299 passed, 1 failed" {
 			t.Errorf("round %d merge: %d %q", round, st, out)
 		}
 		if round == 1 {
-			// An unsharded run records the durations the next shards use.
-			runCLI(t, nil, "", "check", "--server", "default=smtp://"+addr, "labs")
+			// An unsharded run: the same verdicts, session by session; it
+			// records the durations the next shards are cut by.
+			_, out, _ := runCLI(t, nil, "", "check", "--server", "default=smtp://"+addr, "--json", "labs")
+			merged, _ := os.ReadFile("merged.json")
+			if !reflect.DeepEqual(byLab(t, decodeReport(t, string(merged))), byLab(t, decodeReport(t, out))) {
+				t.Errorf("the merged sessions differ from the unsharded run's")
+			}
 			first = reports
 			continue
 		}
