@@ -344,3 +344,27 @@ func keywordRounds(addr string, id, rounds int) error {
 	}
 	return run("o", "LOGOUT")
 }
+
+func TestKeywordLimits(t *testing.T) {
+	ts := newTestServer(t, serverOptions{})
+	c := ts.login(t)
+	c.send("s SELECT INBOX")
+	c.until("s")
+	long := strings.Repeat("k", 51)
+	runSteps(t, c, "k", []step{
+		{"STORE 1 +FLAGS (" + long + ")", "k NO [LIMIT] Keyword longer than 50 characters: kkkkkkkkkkkkkkkkkkkk...\r\n"},
+		{"APPEND INBOX (" + long + ") {1+}\r\nx", "k NO [LIMIT] Keyword longer than 50 characters: kkkkkkkkkkkkkkkkkkkk...\r\n"},
+	})
+	var kws []string
+	for i := 0; i < maxKeywords; i++ {
+		kws = append(kws, fmt.Sprintf("$k%d", i))
+	}
+	if got := c.transcript("k", "STORE 1 +FLAGS.SILENT ("+strings.Join(kws, " ")+")"); !strings.HasSuffix(got, "k OK Store completed.\r\n") {
+		t.Fatalf("256 keywords: %q", got)
+	}
+	runSteps(t, c, "k", []step{
+		{"STORE 2 +FLAGS ($one-too-many)", "k NO [LIMIT] A mailbox holds at most 256 keywords.\r\n"},
+		// Keywords the mailbox has are still fine.
+		{"STORE 2 +FLAGS.SILENT ($k7)", "k OK Store completed.\r\n"},
+	})
+}

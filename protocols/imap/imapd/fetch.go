@@ -426,6 +426,11 @@ func (s *session) cmdStore(cmd command) result {
 	for i, n := range idx {
 		uids[i] = s.sel.uids[n]
 	}
+	if info, err := s.store.Status(s.user, s.sel.name); err == nil && op != mailstore.RemoveFlags {
+		if why := keywordLimit(info.Keywords, flags); why != "" {
+			return tagNO(why)
+		}
+	}
 	updated, err := s.store.UpdateFlags(s.user, s.sel.name, uids, op, flags)
 	if err != nil {
 		return tagNO("Mailbox is gone.")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -290,8 +291,13 @@ func (s *session) cmdAppend(cmd command) result {
 	if message.text == "" {
 		return tagNO("Can't save an empty message.")
 	}
-	if info, err := s.store.Status(s.user, name); err == nil && info.Messages >= s.srv.cfg.MaxMailboxMessages {
-		return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s is full (%d messages).", info.Name, info.Messages))
+	if info, err := s.store.Status(s.user, name); err == nil {
+		if info.Messages >= s.srv.cfg.MaxMailboxMessages {
+			return tagNO(fmt.Sprintf("[LIMIT] Mailbox %s is full (%d messages).", info.Name, info.Messages))
+		}
+		if why := keywordLimit(info.Keywords, flags); why != "" {
+			return tagNO(why)
+		}
 	}
 	uid, err := s.store.Append(s.user, name, flags, date, []byte(message.text))
 	switch {
@@ -307,6 +313,36 @@ func (s *session) cmdAppend(cmd command) result {
 		return tagOK("Append completed.")
 	}
 	return tagOK(fmt.Sprintf("[APPENDUID %d %d] Append completed.", info.UIDValidity, uid))
+}
+
+// Keywords are announced in every FLAGS line and kept for good, so their
+// number and length are bounded, as Dovecot bounds their length
+// (mail_max_keyword_length).
+const (
+	maxKeywords      = 256
+	maxKeywordLength = 50
+)
+
+// keywordLimit says why adding flags to a mailbox that has the keywords
+// known would pass a limit, or "".
+func keywordLimit(known, flags []string) string {
+	n := len(known)
+	for _, f := range flags {
+		if strings.HasPrefix(f, `\`) {
+			continue
+		}
+		if len(f) > maxKeywordLength {
+			return fmt.Sprintf("[LIMIT] Keyword longer than %d characters: %.20s...", maxKeywordLength, f)
+		}
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, f) }) {
+			n++
+			known = append(known, f)
+		}
+	}
+	if n > maxKeywords {
+		return fmt.Sprintf("[LIMIT] A mailbox holds at most %d keywords.", maxKeywords)
+	}
+	return ""
 }
 
 // systemFlags are the flags a client may set, in their canonical case.
