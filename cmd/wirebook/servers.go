@@ -374,7 +374,7 @@ func printServers(env *cliEnv, set *labserver.Set, setup *labSetup, caFile strin
 	fmt.Fprintf(w, "  outgoing  SMTP, server %s, port %s, STARTTLS, normal password\n", host, port(labserver.Submission))
 	fmt.Fprintf(w, "  trust     import %s as a certificate authority (Thunderbird: Settings, Privacy & Security, Manage Certificates, Authorities, Import)\n", caFile)
 	if autoconfig {
-		fmt.Fprintf(w, "  or let it read http://%s%s\n", set.Addr(labserver.HTTP), labserver.AutoconfigPath)
+		fmt.Fprintf(w, "  settings as Thunderbird autoconfig: http://%s%s\n", set.Addr(labserver.HTTP), labserver.AutoconfigPath)
 	}
 	fmt.Fprintln(w, "\nwirebook run|check|build --servers local runs labs against these servers.")
 }
