@@ -421,11 +421,15 @@ func fit(s string, n int) string {
 }
 
 // useColor: colour only on a terminal, and never when NO_COLOR is set.
-func useColor(env *cliEnv) bool {
+func useColor(env *cliEnv) bool { return colorTerminal(env, env.stdout) }
+
+// colorTerminal: colour for w only when it is a terminal and NO_COLOR is
+// not set (no-color.org).
+func colorTerminal(env *cliEnv, w io.Writer) bool {
 	if _, set := env.lookupEnv("NO_COLOR"); set {
 		return false
 	}
-	f, ok := env.stdout.(*os.File)
+	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -42,7 +46,7 @@ func cmdServe(env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "wirebook serve:", err)
 		return exitUsage
 	}
-	p := &preview{env: env, eng: eng, paths: paths, out: *out, title: *title}
+	p := &preview{env: env, eng: eng, paths: paths, out: *out, title: *title, colorOut: useColor(env), colorErr: colorTerminal(env, env.stderr)}
 	p.rebuild()
 
 	l, err := net.Listen("tcp", *addr)
@@ -85,27 +89,105 @@ type preview struct {
 	version      atomic.Int64
 	mu           sync.Mutex
 	lastSnapshot string
+	problems     map[string]string // lab path -> the problems last printed for it
+	colorOut     bool              // colour on stdout, stderr: terminals, no NO_COLOR
+	colorErr     bool
 }
 
-// rebuild builds the site; errors in labs land on their pages (and on the
-// terminal), never stop the server.
+// Terminal colours of serve's messages.
+const (
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiGreen  = "\x1b[32m"
+	ansiReset  = "\x1b[0m"
+)
+
+// rebuild builds the site, and again for as long as the files changed
+// while it built: the state is taken before a build, so a save that lands
+// during one is built next, never lost. Errors in labs land on their pages
+// (and on the terminal), never stop the server.
 func (p *preview) rebuild() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for {
+		before := snapshot(p.paths, p.out)
+		p.buildOnce()
+		p.lastSnapshot = before
+		if snapshot(p.paths, p.out) == before {
+			return
+		}
+		p.say(false, ansiYellow, "files changed during the build; building again\n")
+	}
+}
+
+func (p *preview) buildOnce() {
 	start := time.Now()
 	files, err := engine.FindLabs(p.paths)
 	if err != nil {
-		fmt.Fprintln(p.env.stderr, "wirebook serve:", err)
+		p.say(true, ansiRed, "wirebook serve: "+err.Error()+"\n")
 		return
 	}
 	results, err := buildSite(p.env, p.eng, files, p.paths, p.out, p.title, true)
 	if err != nil {
-		fmt.Fprintln(p.env.stderr, "wirebook serve:", err)
+		p.say(true, ansiRed, "wirebook serve: "+err.Error()+"\n")
 	}
-	reportResults(p.env.stderr, results)
-	p.lastSnapshot = snapshot(p.paths)
+	bad := p.reportChanges(results)
 	n := p.version.Add(1)
-	fmt.Fprintf(p.env.stdout, "built %d labs in %s (version %d)\n", len(results), time.Since(start).Round(time.Millisecond), n)
+	line := fmt.Sprintf("built %d labs in %s (version %d)", len(results), time.Since(start).Round(time.Millisecond), n)
+	if len(bad) == 0 {
+		p.say(false, ansiGreen, line+"\n")
+		return
+	}
+	p.say(false, ansiYellow, fmt.Sprintf("%s; problems in %d: %s\n", line, len(bad), strings.Join(bad, ", ")))
+}
+
+// reportChanges prints a lab's problems only when they differ from what was
+// last printed for it, and says when a lab's problems are gone, so a save
+// does not repeat every other lab's errors. It returns the labs that still
+// have problems.
+func (p *preview) reportChanges(results []*engine.LabResult) (bad []string) {
+	if p.problems == nil {
+		p.problems = map[string]string{}
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		var b strings.Builder
+		reportResults(&b, []*engine.LabResult{r})
+		now, was := b.String(), p.problems[r.Path]
+		seen[r.Path] = true
+		if now != "" {
+			bad = append(bad, r.Path)
+		}
+		switch {
+		case now == was:
+		case now == "":
+			p.say(true, ansiGreen, r.Path+": no problems now\n")
+		default:
+			p.say(true, ansiRed, now)
+		}
+		p.problems[r.Path] = now
+	}
+	for path := range p.problems {
+		if !seen[path] {
+			delete(p.problems, path) // the lab is gone; so are its problems
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
+// say prints the lines of s on stderr or stdout, each in color when that
+// stream is a terminal that takes colour.
+func (p *preview) say(toErr bool, color, s string) {
+	w, on := p.env.stdout, p.colorOut
+	if toErr {
+		w, on = p.env.stderr, p.colorErr
+	}
+	if on {
+		s = strings.TrimSuffix(s, "\n")
+		s = color + strings.ReplaceAll(s, "\n", ansiReset+"\n"+color) + ansiReset + "\n"
+	}
+	io.WriteString(w, s)
 }
 
 func (p *preview) handler() http.Handler {
@@ -134,7 +216,7 @@ func (p *preview) watch(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			changed := snapshot(p.paths) != p.lastSnapshot
+			changed := snapshot(p.paths, p.out) != p.lastSnapshot
 			p.mu.Unlock()
 			if changed {
 				p.rebuild()
@@ -143,9 +225,12 @@ func (p *preview) watch(ctx context.Context, every time.Duration) {
 	}
 }
 
-// snapshot summarises names, sizes and modification times of the files
-// under paths.
-func snapshot(paths []string) string {
+// snapshot summarises the files under paths (the output directory out
+// excepted: a build writes it): names, sizes, modification times and, for
+// files up to 1 MiB, a hash of the contents, so two saves of the same size
+// within one tick of a coarse file-system clock still differ.
+func snapshot(paths []string, out string) string {
+	outAbs, _ := filepath.Abs(out)
 	var b []byte
 	for _, root := range paths {
 		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -155,12 +240,26 @@ func snapshot(paths []string) string {
 				}
 				return err
 			}
-			if d.IsDir() && path != root && d.Name()[0] == '.' {
-				return filepath.SkipDir
+			if d.IsDir() {
+				if path != root && d.Name()[0] == '.' {
+					return filepath.SkipDir
+				}
+				if abs, err := filepath.Abs(path); err == nil && abs == outAbs {
+					return filepath.SkipDir
+				}
+				return nil
 			}
-			if info, err := d.Info(); err == nil && !d.IsDir() {
-				b = fmt.Appendf(b, "%s %d %d\n", path, info.Size(), info.ModTime().UnixNano())
+			info, err := d.Info()
+			if err != nil {
+				return nil
 			}
+			b = fmt.Appendf(b, "%s %d %d", path, info.Size(), info.ModTime().UnixNano())
+			if info.Mode().IsRegular() && info.Size() <= 1<<20 {
+				if data, err := os.ReadFile(path); err == nil {
+					b = fmt.Appendf(b, " %x", sha256.Sum256(data))
+				}
+			}
+			b = append(b, '\n')
 			return nil
 		})
 	}
