@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/highlight"
 )
 
 // scaffold is the course `wirebook new` writes: it builds at once.
@@ -17,6 +25,9 @@ these pages were captured from a server when the site was built.
 `,
 	"labs/first-lab.md": "---\ntitle: A first SMTP session\norder: 1\n---\n# A first SMTP session\n\n" +
 		"The server speaks first; the client introduces itself and says goodbye.\n\n" +
+		"<!-- The S: and N: lines were written by running this block against the\n" +
+		"embedded lab server; `wirebook check` verifies them, `wirebook update`\n" +
+		"rewrites them after you change the C: lines. -->\n\n" +
 		"```smtp\nC: EHLO client.example\nC: QUIT\n```\n",
 	"wirebook.mk": `# Include from your Makefile:  include wirebook.mk
 WIREBOOK ?= wirebook
@@ -61,6 +72,89 @@ func cmdNew(env *cliEnv, args []string) int {
 			return exitFailed
 		}
 	}
-	fmt.Fprintf(env.stdout, "created a course in %s\nnext: cd %s && wirebook build && open public/index.html\n", dir, dir)
+	// The starter's S: lines come from running it, as `update` would, so
+	// `check` verifies it as created and the text never drifts from the
+	// embedded servers.
+	if err := writeStarterTranscripts(env, filepath.Join(dir, "labs", "first-lab.md")); err != nil {
+		fmt.Fprintf(env.stderr, "wirebook new: created a course in %s, but its first lab could not be run against the embedded lab servers: %v\n"+
+			"Its S: lines are missing; run 'wirebook update' in %s when the servers work.\n", dir, err, dir)
+		return exitFailed
+	}
+	io.WriteString(env.stdout, nextSteps(dir, selfCommand(), runtime.GOOS))
 	return exitOK
+}
+
+// writeStarterTranscripts runs the lab at path against the embedded lab
+// servers only (no course file, environment or cache applies) and writes
+// their side into it.
+func writeStarterTranscripts(env *cliEnv, path string) error {
+	eng := engine.New(engine.Options{Registry: registry(), Embedded: newEmbeddedProvider(), LookupEnv: env.lookupEnv, Now: env.clock()})
+	r := eng.RunLab(context.Background(), path)
+	if r.Err != nil {
+		return r.Err
+	}
+	changes, skipped := engine.PlanUpdate(r)
+	for _, s := range skipped {
+		return fmt.Errorf("%s:%d: %s", r.Path, s.Block.Line, highlight.Neutralise(s.Reason))
+	}
+	return engine.WriteUpdate(r, changes)
+}
+
+// nextSteps tells what to do with a new course in commands that work on
+// goos as printed: cd, then serve, or build and open the page with the
+// system's opener (xdg-open, open, start) or its file:// address.
+func nextSteps(dir, self, goos string) string {
+	page := filepath.Join("public", "index.html")
+	opener := "xdg-open " + page
+	switch goos {
+	case "darwin":
+		opener = "open " + page
+	case "windows":
+		opener = `start public\index.html`
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "created a course in %s; its first lab holds what the embedded lab servers answered, and '%s check' verifies it\n", dir, self)
+	fmt.Fprintf(&b, "next:\n  cd %s\n  %s serve          preview on http://127.0.0.1:8080/, rebuilt on every save\n", quoteArg(dir, goos), self)
+	fmt.Fprintf(&b, "or build the site once and open it:\n  %s build\n  %s\n", self, opener)
+	if abs, err := filepath.Abs(filepath.Join(dir, page)); err == nil {
+		fmt.Fprintf(&b, "  (or open %s in a browser)\n", fileURL(abs))
+	}
+	return b.String()
+}
+
+// quoteArg quotes a directory with spaces for the shell the hint is for.
+func quoteArg(s, goos string) string {
+	if !strings.ContainsAny(s, " \t'\"&;()$`") {
+		return s
+	}
+	if goos == "windows" {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// fileURL is the file:// address of an absolute path ("file:///C:/..." on
+// Windows).
+func fileURL(abs string) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
+
+// selfCommand is how to run this wirebook again after a cd: "wirebook"
+// when it was found on PATH, else the absolute path it was started by
+// (e.g. bin/wirebook after make build). A `go run` binary is gone when it
+// exits, so it is named "wirebook" too.
+func selfCommand() string {
+	arg0 := os.Args[0]
+	if !strings.ContainsAny(arg0, `/\`) {
+		return "wirebook"
+	}
+	abs, err := filepath.Abs(arg0)
+	if err != nil || strings.Contains(abs, "go-build") {
+		return "wirebook"
+	}
+	return quoteArg(abs, runtime.GOOS)
 }
