@@ -35,12 +35,18 @@ type commonFlags struct {
 }
 
 func (c *commonFlags) register(fs *pflag.FlagSet) {
+	c.registerLab(fs)
+	fs.IntVarP(&c.jobs, "jobs", "j", 0, "labs to run at once (default: one per CPU for labs on the embedded servers; for other servers up to the environment's concurrency, else 32)")
+}
+
+// registerLab registers the flags of running a lab (servers, deadline),
+// not -j: run runs one lab, so labs at once does not apply to it.
+func (c *commonFlags) registerLab(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525, or mail=embedded); repeatable")
 	fs.StringVar(&c.local, "servers", "", "`local`: run every block against the `wirebook servers` running here (its ports, accounts and CA)")
 	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
 	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
 	fs.DurationVar(&c.labTimeout, "lab-timeout", 0, "fail a lab whose sessions take longer than `DURATION` together (e.g. 2m); 0: no limit")
-	fs.IntVarP(&c.jobs, "jobs", "j", 0, "labs to run at once (default: one per CPU for labs on the embedded servers; for other servers up to the environment's concurrency, else 32)")
 }
 
 // flagSet is a command's flags with its usage line, which a usage error
@@ -311,7 +317,7 @@ func reportResults(w io.Writer, results []*engine.LabResult) int {
 func cmdRun(env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "run", "[flags] LAB.md", "Runs one lab's session blocks and prints their transcripts as they happen.")
 	var common commonFlags
-	common.register(fs.FlagSet)
+	common.registerLab(fs.FlagSet)
 	step := fs.Bool("step", false, "pause before each exchange; press Enter to send the next client line(s)")
 	compare := fs.Bool("compare", false, "show, exchange by exchange, the transcript written in the lab beside the one the server gave")
 	if st := parseFlags(fs, args); st >= 0 {
