@@ -59,12 +59,14 @@ func (m *Manifest) Save(labs map[string]ManifestLab) error {
 	return atomicfile.ReplaceIfChanged(m.file, data, 0o644)
 }
 
-// InputKey hashes a lab's inputs: the engine's options key, the lab's
-// path and source, and the contents of its other input files (a missing
-// file counts as missing). It is "" when the files cannot be read.
+// InputKey hashes a lab's inputs: this wirebook, the engine's options
+// key, the lab's path and source, and the contents of its other input
+// files (a missing file counts as missing). It is "" when the files cannot
+// be read.
 func InputKey(options, path string, source []byte, files []string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%d:%s;%d:%s;%d;", len(options), options, len(path), path, len(source))
+	build := buildID()
+	fmt.Fprintf(h, "%d:%s;%d:%s;%d:%s;%d;", len(build), build, len(options), options, len(path), path, len(source))
 	h.Write(source)
 	for _, f := range files {
 		data, err := os.ReadFile(f)
