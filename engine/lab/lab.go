@@ -13,6 +13,8 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
 )
@@ -58,6 +60,9 @@ type Lab struct {
 	// Markdown is Source with the front matter blanked out (same length and
 	// line numbers), ready for goldmark.
 	Markdown []byte
+	// Doc is Markdown's syntax tree as MarkdownParser makes it, so that a
+	// page is not parsed twice (render uses it).
+	Doc ast.Node
 }
 
 // FrontMatter is the YAML header of a lab.
@@ -219,7 +224,8 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 		fail(1, "front matter: no closing \"---\" line")
 	}
 
-	doc := goldmark.New().Parser().Parse(text.NewReader(md))
+	doc := markdownParser.Parse(text.NewReader(md))
+	l.Doc = doc
 	lines := newLineIndex(src)
 	var pendingRun *Block // a "python run" block waiting for its output block
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -447,6 +453,28 @@ func (x lineIndex) lineEnd(off int) int {
 		return x.starts[n]
 	}
 	return len(x.src)
+}
+
+// markdownParser is goldmark with the extensions pages are rendered with
+// (tables, strikethrough, heading ids); it is safe for concurrent use.
+var markdownParser = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough),
+	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+).Parser()
+
+// MarkdownParser is the parser labs are read with, and pages rendered from.
+func MarkdownParser() parser.Parser { return markdownParser }
+
+// FrontOnly decodes only a lab's front matter: enough for its place and
+// title in a course, without parsing the Markdown. ok is false when that
+// is not enough: no front matter, no title in it, or YAML that does not
+// decode (Parse then says what is wrong).
+func FrontOnly(src []byte) (f FrontMatter, ok bool) {
+	_, fm, _, found := splitFrontMatter(src)
+	if !found || yaml.Unmarshal(fm, &f) != nil || f.Title == "" {
+		return FrontMatter{}, false
+	}
+	return f, true
 }
 
 // Title is the lab's title: the front matter's, or the file name.

@@ -12,13 +12,13 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
 	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/site"
 )
 
@@ -102,7 +102,9 @@ type markdownResult struct {
 	TOC  []site.TOCEntry
 }
 
-func renderMarkdown(src []byte, sessions map[int]*SessionView) (markdownResult, error) {
+// renderMarkdown renders src; doc is its syntax tree from
+// lab.MarkdownParser when the lab's parse made one, else nil.
+func renderMarkdown(src []byte, doc ast.Node, sessions map[int]*SessionView) (markdownResult, error) {
 	lines := []int{0}
 	for i, c := range src {
 		if c == '\n' {
@@ -112,13 +114,14 @@ func renderMarkdown(src []byte, sessions map[int]*SessionView) (markdownResult, 
 	br := &blockRenderer{sessions: sessions, lines: lines}
 	md := goldmark.New(
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 		goldmark.WithRendererOptions(
 			html.WithXHTML(),
 			renderer.WithNodeRenderers(util.Prioritized(br, 100)),
 		),
 	)
-	doc := md.Parser().Parse(text.NewReader(src))
+	if doc == nil {
+		doc = lab.MarkdownParser().Parse(text.NewReader(src))
+	}
 	var toc []site.TOCEntry
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		h, ok := n.(*ast.Heading)

@@ -204,7 +204,7 @@ func TestLabPageParts(t *testing.T) {
 
 func TestHeadingAnchorsAndTOC(t *testing.T) {
 	src := "# Title\n\n## Saying hello\n\n### Using `EHLO` & friends\n\n## Saying hello\n\n#### Deep\n\n## <b>raw</b> \"quoted\"\n"
-	r, err := renderMarkdown([]byte(src), nil)
+	r, err := renderMarkdown([]byte(src), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

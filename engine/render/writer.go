@@ -118,7 +118,7 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 		}
 	}
 	if l := p.Result.Lab; l != nil {
-		r, err := renderMarkdown(l.Markdown, p.Sessions)
+		r, err := renderMarkdown(l.Markdown, l.Doc, p.Sessions)
 		if err != nil {
 			return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
 		}
@@ -140,7 +140,7 @@ func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 	c := w.course
 	var intro template.HTML
 	if len(c.Intro) > 0 {
-		r, err := renderMarkdown(c.Intro, nil)
+		r, err := renderMarkdown(c.Intro, nil, nil)
 		if err != nil {
 			return err
 		}
