@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -441,6 +442,9 @@ func (r *labRun) runShell(ctx context.Context, b *lab.Block, res *SessionResult,
 			emit(protocols.Event{Kind: protocols.Server, Text: fmt.Sprintf("[%d]", c.Status)})
 			if !res.Raised {
 				res.Raised, res.RaisedAt = true, st.lines[0].Num
+				if b.Exec == lab.ExecPython {
+					res.RaisedAt = scriptErrorLine(b, c.Output)
+				}
 			}
 		}
 		line := st.lines[0].Num
@@ -476,6 +480,20 @@ except BaseException as e:
 `
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+var scriptFrame = regexp.MustCompile(`File "example.py", line (\d+)`)
+
+// scriptErrorLine is the lab line of the script's last frame in a
+// traceback, else its first line.
+func scriptErrorLine(b *lab.Block, out string) int {
+	m := scriptFrame.FindAllStringSubmatch(out, -1)
+	if len(m) > 0 {
+		if n, err := strconv.Atoi(m[len(m)-1][1]); err == nil && n >= 1 && n <= len(b.Code) {
+			return b.Code[n-1].Num
+		}
+	}
+	return b.CodeLine + 1
+}
 
 func lastRan(sr repl.ShellResult) int {
 	n := -1

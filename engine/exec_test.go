@@ -270,3 +270,16 @@ func TestPageShowsMatchedOutputAsWritten(t *testing.T) {
 		t.Errorf("a mismatch shows %q, want the run's 2", shown[2])
 	}
 }
+
+func TestPythonRunFailsAtTheScriptLine(t *testing.T) {
+	eng, _ := newTestEngine(t, Options{})
+	src := "# x\n\n```python run\nprint(USER)\nx = 1\n1/0\n```\n\n```output\n```\n"
+	r := eng.RunLab(context.Background(), writeLab(t, t.TempDir(), "x.md", src))
+	s := r.Sessions[0]
+	if s.Status != StatusFailed || s.FailureLine() != 6 || !strings.Contains(s.Reason, "raised") {
+		t.Errorf("status %s, line %d, reason %q", s.Status, s.FailureLine(), s.Reason)
+	}
+	if got := outputOf(s); len(got) < 3 || got[0] != "alice" || got[len(got)-1] != "[1]" || !strings.Contains(strings.Join(got, "\n"), "ZeroDivisionError") {
+		t.Errorf("output %q", got)
+	}
+}

@@ -330,7 +330,12 @@ func cmdRun(env *cliEnv, args []string) int {
 	in := bufio.NewReader(env.stdin)
 	extra := engine.Options{
 		Observe: func(b *lab.Block, ev protocols.Event) {
-			if !*compare {
+			switch {
+			case *compare:
+			case b.Exec != "":
+				// Code and its output as at the prompt: no C:/S: marks.
+				fmt.Fprintln(env.stdout, highlight.Neutralise(ev.Text))
+			default:
 				fmt.Fprintln(env.stdout, highlight.TerminalLine(ev, color))
 			}
 		},
