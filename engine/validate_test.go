@@ -111,6 +111,11 @@ func TestValidationErrorsComeBeforeAnyConnection(t *testing.T) {
 		{"literal-short", "```imap\nC: a1 LOGIN alice alice-pw\nC: a2 APPEND INBOX {17}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"3: literal {17} does not match", "write {19}"}},
 		{"literal-long", "```imap\nC: a1 LOGIN alice alice-pw\nC: a2 APPEND INBOX {21}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"3: literal {21} does not match", "it takes in the line end of line 6, so line 7 would be sent as more of the command", "write {19}"}},
 		{"literal-plus-long", "```imap\nC: a2 APPEND INBOX {21+}\nC: Subject: hi\nC:\nC: body\n```\n", []string{"2: literal {21+} does not match", "longer than all the C: lines", "write {19+}"}},
+		// Two bytes short, ending at a line end: the next line stands where a
+		// command goes and is not one.
+		{"literal-minus-two", "```imap\nC: a1 LOGIN alice alice-pw\nC: a2 APPEND INBOX {10}\nC: Subject: x\nC:\nC: a3 LOGOUT\n```\n", []string{"5: an empty C: line stands where the client sends its next command; if it belongs to the literal of line 3, that literal's count is too small"}},
+		{"literal-minus-two-body", "```imap\nC: a2 APPEND INBOX {15}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"2: literal {15} does not match", "write {13}"}},
+		{"imap-not-a-command", "```imap\nC: a1 LOGIN alice alice-pw\nC: SELECT\n```\n", []string{`3: "SELECT" is not an IMAP command (a tag, a space and a command name)`}},
 		{"literal-crlf", "```imap\nC: a2 APPEND INBOX {20}\nC: Subject: hi\nC:\nC: body\nC: a3 LOGOUT\n```\n", []string{"2: literal {20} does not match", "between the CR and the LF of line 5", "write {19}"}},
 		{"bad-regexp", "```smtp\nS: 220 (unclosed (re)\nC: QUIT\n```\n", []string{"2: bad regular expression"}},
 		{"several", "```smtp server=nope timeout=3\nC: MAIL FROM:<${nobody}>\n```\n", []string{`1: unknown server "nope"`, "1: timeout=3 has no unit", "2: undefined variable ${nobody}"}},
@@ -168,6 +173,8 @@ func TestExactLiteralCountsAreAccepted(t *testing.T) {
 		// Literals inside a line, the command going on after each.
 		"```imap\nC: a1 LOGIN {5}\nC: alice {8}\nC: alice-pw\nC: a2 LOGOUT\n```\n",
 		"```imap\nC: a2 APPEND INBOX (\\Seen) {4}\nC: body FLAGS\n```\n",
+		// SASL answers and IDLE's DONE are not commands, and are not reported as such.
+		"```imap\nC: a1 AUTHENTICATE PLAIN\nC: AGFsaWNlAGFsaWNlLXB3\nC: a2 IDLE\nC: DONE\nC: a3 LOGOUT\n```\n",
 		"```http\nC: POST /_lab/echo HTTP/1.1\nC: Host: x\nC: Content-Length: 12\nC:\nC: name=alice\nC:\n```\n",
 	} {
 		eng, _, accepts := validationEngine(t, Options{})

@@ -42,6 +42,9 @@ type lintCommand struct {
 // wrong. It stops where a line's bytes are only known when the block runs.
 func commandsOf(client []protocols.LintLine) (cmds []lintCommand, findings []protocols.Finding) {
 	group := 0
+	var last lintCommand  // the last command line, for what may follow it
+	afterLiteral := 0     // line of the literal that ended on the line before, 0 if none
+	afterFinding := false // the line before ended a literal already reported
 	for i := 0; i < len(client); {
 		l := client[i]
 		i++
@@ -50,7 +53,11 @@ func commandsOf(client []protocols.LintLine) (cmds []lintCommand, findings []pro
 		}
 		if c, ok := parseLintCommand(l.Text, l.Source, group); ok {
 			cmds = append(cmds, c)
+			last = c
+		} else if f := notACommand(l, last, afterLiteral); f != nil && !afterFinding {
+			findings = append(findings, *f)
 		}
+		afterLiteral, afterFinding = 0, false
 		text, line := l.Text, l.Source
 		for {
 			lit, ok := clientLiteral(text)
@@ -63,8 +70,12 @@ func commandsOf(client []protocols.LintLine) (cmds []lintCommand, findings []pro
 			}
 			if f != nil {
 				findings = append(findings, *f)
+				afterFinding = true
 			}
 			i, text = next, tail
+			if f == nil && tail == "" {
+				afterLiteral = line
+			}
 			if i > 0 {
 				line = client[i-1].Source
 			}
@@ -105,6 +116,26 @@ func checkLiteral(client []protocols.LintLine, start int, lit literal, line int)
 		return start, "", &protocols.Finding{Line: line, Msg: fmt.Sprintf("literal %s: no C: lines follow to send as its %d bytes", litText(lit.size, lit.sync), lit.size)}, true
 	}
 	return literalFinding(client, start, lit, line, fmt.Sprintf("it is %d bytes longer than all the C: lines after it", remaining+2))
+}
+
+// notACommand reports a client line that stands where the client sends a
+// new command but is not one ("tag command ..."): the line after a
+// literal whose count is too small, or a line the author meant as
+// something else. The answers of an AUTHENTICATE exchange and IDLE's DONE
+// are not commands and are left to the client's own rules; so is a line
+// known only when the block runs.
+func notACommand(l protocols.LintLine, last lintCommand, afterLiteral int) *protocols.Finding {
+	if l.Unknown || last.name == "AUTHENTICATE" || (last.name == "IDLE" && strings.EqualFold(l.Text, "DONE")) {
+		return nil
+	}
+	what := fmt.Sprintf("%q is not an IMAP command (a tag, a space and a command name)", l.Text)
+	if l.Text == "" {
+		what = "an empty C: line stands where the client sends its next command"
+	}
+	if afterLiteral > 0 {
+		what += fmt.Sprintf("; if it belongs to the literal of line %d, that literal's count is too small", afterLiteral)
+	}
+	return &protocols.Finding{Line: l.Source, Msg: what}
 }
 
 // continuesCommand reports whether text after a literal that ends inside a
