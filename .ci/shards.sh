@@ -10,14 +10,14 @@ trap 'rm -rf "$work"' EXIT
 copy() { mkdir -p "$work/$1" && cp -R "$labs" "$work/$1/labs" && [ ! -f wirebook.yaml ] || cp wirebook.yaml "$work/$1/"; }
 
 copy whole
-(cd "$work/whole" && { "$wb" check --json labs >check.json || true; } && "$wb" build --out site labs 2>/dev/null)
-want=$(tail -n 1 "$work/whole/check.json")
+(cd "$work/whole" && { "$wb" check --json labs >check.json 2>check.err || true; } && "$wb" build --out site labs 2>/dev/null)
+want=$(tail -n 1 "$work/whole/check.err")
 
 inputs=()
 for k in $(seq 1 "$n"); do
 	copy "shard$k"
-	(cd "$work/shard$k" && { "$wb" check --shard "$k/$n" --json --junit junit.xml labs >report.json || true; })
-	echo "shards: shard $k/$n: $(tail -n 1 "$work/shard$k/report.json")"
+	(cd "$work/shard$k" && { "$wb" check --shard "$k/$n" --json --junit junit.xml labs >report.json 2>report.err || true; })
+	echo "shards: shard $k/$n: $(tail -n 1 "$work/shard$k/report.err")"
 	inputs+=("$work/shard$k/report.json" "$work/shard$k/junit.xml" "$work/shard$k/.wirebook/cache")
 done
 

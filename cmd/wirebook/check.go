@@ -95,7 +95,11 @@ func cmdCheck(env *cliEnv, args []string) int {
 	if tally.NotRun > 0 {
 		status = max(status, exitFailed) // an unchecked lab is never a pass
 	}
-	fmt.Fprintln(env.stdout, tally.CheckLine())
+	summary := env.stdout
+	if *asJSON {
+		summary = env.stderr // stdout holds the JSON document alone, for jq and the like
+	}
+	fmt.Fprintln(summary, tally.CheckLine())
 	return status
 }
 

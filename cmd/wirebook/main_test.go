@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -193,8 +194,20 @@ func TestCheckAndUpdateRoundTrip(t *testing.T) {
 	if x, err := os.ReadFile(filepath.Join(dir, "report.xml")); err != nil || !strings.Contains(string(x), `failures="1"`) {
 		t.Errorf("junit report: %v %s", err, x)
 	}
-	if _, out, _ := runCLI(t, nil, "", "check", "--json", "labs"); !strings.Contains(out, `"status": "mismatch"`) {
+	if _, out, errOut := runCLI(t, nil, "", "check", "--json", "labs"); !strings.Contains(out, `"status": "mismatch"`) {
 		t.Errorf("json report: %s", out)
+	} else {
+		// stdout is one JSON document and nothing else; the summary goes to stderr.
+		dec := json.NewDecoder(strings.NewReader(out))
+		var doc map[string]any
+		if err := dec.Decode(&doc); err != nil {
+			t.Errorf("json report does not decode: %v", err)
+		} else if err := dec.Decode(new(any)); err != io.EOF {
+			t.Errorf("json report is followed by more on stdout (%v): %s", err, out)
+		}
+		if !strings.Contains(errOut, "0 passed, 1 failed") {
+			t.Errorf("check --json: the summary line is not on stderr: %q", errOut)
+		}
 	}
 	// update puts it back, changing no other byte.
 	if status, out, _ := runCLI(t, nil, "", "update", "--dry-run", "labs"); status != exitOK || !strings.Contains(out, "-S: 221 2.0.0 See you") {

@@ -79,7 +79,7 @@ func TestShardedCheckMergesToTheUnshardedRun(t *testing.T) {
 		t.Fatalf("unsharded check: %d\n%s%s", st, out, errb)
 	}
 	unsharded := decodeReport(t, out)
-	wantLine := lastLine(out)
+	wantLine := lastLine(errb) // with --json the summary is on stderr
 	if st, _, e := runCLI(t, nil, "", "build", "--out", "site", "labs"); st != exitOK {
 		t.Fatalf("unsharded build: %d %s", st, e)
 	}
@@ -309,9 +309,9 @@ func TestChangedSelectsAffectedLabs(t *testing.T) {
 func TestCheckMaxFailures(t *testing.T) {
 	dead := "---\nservers:\n  default: smtp://127.0.0.1:1\n---\n```smtp timeout=1s\nC: EHLO x\n```\n"
 	inTempCourse(t, map[string]string{"a.md": dead, "b.md": dead, "c.md": dead})
-	st, out, _ := runCLI(t, nil, "", "check", "-j", "1", "--max-failures", "1", "--json", "labs")
-	if st != exitFailed || lastLine(out) != "0 passed, 3 failed: 1 failed, 2 labs not run (--max-failures)" {
-		t.Errorf("exit %d, %q", st, lastLine(out))
+	st, out, errb := runCLI(t, nil, "", "check", "-j", "1", "--max-failures", "1", "--json", "labs")
+	if st != exitFailed || lastLine(errb) != "0 passed, 3 failed: 1 failed, 2 labs not run (--max-failures)" {
+		t.Errorf("exit %d, %q", st, lastLine(errb))
 	}
 	var r struct {
 		Counts engine.Tally `json:"counts"`
