@@ -101,6 +101,10 @@ class Interpreter(code.InteractiveInterpreter):
 def main():
     requests = os.fdopen(3, "r", encoding="utf-8")
     responses = os.fdopen(4, "w", encoding="utf-8")
+    # The lab's code may start programs (os.system): they must not hold
+    # the request and response pipes open.
+    os.set_inheritable(3, False)
+    os.set_inheritable(4, False)
     rec = Recorder()
     ns = {"__name__": "__main__", "__doc__": None, "__builtins__": __builtins__}
     interp = Interpreter(ns)

@@ -72,6 +72,7 @@ func StartPython(cfg Config) (*Python, error) {
 	cmd := exec.Command(path, "-u", "-c", string(driver))
 	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
 	setProcessGroup(cmd)
+	cmd.WaitDelay = 500 * time.Millisecond // children of the code may hold stderr open
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, err

@@ -207,6 +207,11 @@ func TestShellExitAndDeadlineAndLimit(t *testing.T) {
 	if err != nil || res.Commands[0].Status != 3 || res.Commands[1].Ran {
 		t.Errorf("exit 3: %+v, %v", res, err)
 	}
+	// A background command does not keep the block running.
+	res, err = RunShell(context.Background(), cfg, []string{"sleep 60 &", "echo after"}, 10*time.Second, 0)
+	if err != nil || res.TimedOut || res.Commands[1].Output != "after\n" {
+		t.Errorf("sleep 60 &: %+v, %v", res, err)
+	}
 	res, err = RunShell(context.Background(), cfg, []string{"echo start; sleep 60"}, 300*time.Millisecond, 0)
 	if err != nil || !res.TimedOut || res.Commands[0].Output != "start\n" {
 		t.Errorf("sleep 60: %+v, %v", res, err)
@@ -228,5 +233,22 @@ func TestPythonShowsErrorsAsThePromptDoes(t *testing.T) {
 	// The prompt's own display suggests the name (Python 3.10 and later).
 	if !strings.HasPrefix(p.Version(), "3.8") && !strings.HasPrefix(p.Version(), "3.9") && !strings.Contains(r.Output, "Did you mean: 'esmtp_features'?") {
 		t.Errorf("no suggestion in %q", r.Output)
+	}
+}
+
+func TestPythonSessionSurvivesChildProcesses(t *testing.T) {
+	p := startPython(t)
+	// A background child outlives the statement; the session goes on and
+	// Close does not wait for it.
+	run(t, p, "import os, subprocess")
+	r := run(t, p, "subprocess.Popen(['sleep', '30'], close_fds=False).pid > 0")
+	if r.Output != "True\n" {
+		t.Fatalf("got %q", r.Output)
+	}
+	if r := run(t, p, "os.system('sleep 30 &')"); r.Output != "0\n" {
+		t.Errorf("os.system gave %q", r.Output)
+	}
+	if r := run(t, p, "1"); r.Output != "1\n" {
+		t.Errorf("after the children: %q", r.Output)
 	}
 }

@@ -56,6 +56,9 @@ func RunShell(ctx context.Context, cfg Config, commands []string, timeout time.D
 	cmd := exec.Command(path, "--noprofile", "--norc", "-c", script.String())
 	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
 	setProcessGroup(cmd)
+	// A command left running in the background ("server &") keeps the
+	// output pipe open; once bash has exited, do not wait for it.
+	cmd.WaitDelay = 500 * time.Millisecond
 	out := &limitWriter{max: limit, over: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
