@@ -43,7 +43,7 @@ func (c *commonFlags) register(fs *pflag.FlagSet) {
 // not -j: run runs one lab, so labs at once does not apply to it.
 func (c *commonFlags) registerLab(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&c.servers, "server", nil, "use `NAME=URL` for the lab server NAME (e.g. mail=smtp://127.0.0.1:2525, or mail=embedded); repeatable")
-	fs.StringVar(&c.local, "servers", "", "`local`: run every block against the `wirebook servers` running here (its ports, accounts and CA)")
+	fs.StringVar(&c.local, "servers", "", "with `local`, run every block against the wirebook servers running here (its ports, accounts and CA)")
 	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
 	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
 	fs.DurationVar(&c.labTimeout, "lab-timeout", 0, "fail a lab whose sessions take longer than `DURATION` together (e.g. 2m); 0: no limit")
@@ -61,7 +61,10 @@ func newFlagSet(env *cliEnv, name, args, summary string) *flagSet {
 	fs.SetOutput(env.stderr)
 	usage := "wirebook " + name + " " + args
 	fs.Usage = func() {
-		fmt.Fprintf(env.stdout, "Usage: %s\n\n%s\n\nFlags:\n%s", usage, summary, fs.FlagUsages())
+		fmt.Fprintf(env.stdout, "Usage: %s\n\n%s\n", usage, summary)
+		if flags := fs.FlagUsages(); flags != "" {
+			fmt.Fprintf(env.stdout, "\nFlags:\n%s", flags)
+		}
 	}
 	return &flagSet{FlagSet: fs, usage: usage}
 }
