@@ -465,18 +465,6 @@ var markdownParser = goldmark.New(
 // MarkdownParser is the parser labs are read with, and pages rendered from.
 func MarkdownParser() parser.Parser { return markdownParser }
 
-// FrontOnly decodes only a lab's front matter: enough for its place and
-// title in a course, without parsing the Markdown. ok is false when that
-// is not enough: no front matter, no title in it, or YAML that does not
-// decode (Parse then says what is wrong).
-func FrontOnly(src []byte) (f FrontMatter, ok bool) {
-	_, fm, _, found := splitFrontMatter(src)
-	if !found || yaml.Unmarshal(fm, &f) != nil || f.Title == "" {
-		return FrontMatter{}, false
-	}
-	return f, true
-}
-
 // Title is the lab's title: the front matter's, or the file name.
 func (l *Lab) Title() string {
 	if l.Front.Title != "" {
