@@ -100,7 +100,8 @@ func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
 		Overrides map[string]lab.ServerEntry
 		Vars      map[string]string
 		Masks     []string
-	}{l.Front.Servers, e.opts.Servers, l.Front.Vars, l.Front.Masks})
+		Limits    []map[string]string `json:",omitempty"`
+	}{l.Front.Servers, e.opts.Servers, l.Front.Vars, l.Front.Masks, limitsKey(l.Front.Limits, e.opts.Limits)})
 	fixtures := []string{}
 	for _, f := range l.Front.Fixtures {
 		fixtures = append(fixtures, f.User, f.Mailbox, f.File, strings.Join(f.Flags, ","))
@@ -322,4 +323,13 @@ func MergeCaches(dir string, inputs []string) (int, error) {
 		}
 	}
 	return len(names), nil
+}
+
+// limitsKey is the limits in force, nil when none is set, so that labs
+// without limits keep their cache keys.
+func limitsKey(front, flags map[string]string) []map[string]string {
+	if len(front) == 0 && len(flags) == 0 {
+		return nil
+	}
+	return []map[string]string{front, flags}
 }

@@ -93,6 +93,9 @@ type Options struct {
 	// Secrets are redacted from every output of every lab, whether a lab
 	// uses them or not (the environment's secret-named variables).
 	Secrets []string
+	// Limits override the lab's limits by name (--limit NAME=VALUE);
+	// check them with CheckLimits.
+	Limits map[string]string
 	// Settle is a pause before each block after a lab's first.
 	Settle time.Duration
 	// NoExec runs session blocks but not the code of executable blocks

@@ -43,6 +43,9 @@ func (r *labRun) labRedactor() *vars.Redactor {
 	for _, s := range r.e.opts.Servers {
 		entries = append(entries, s)
 	}
+	for _, s := range r.servers {
+		entries = append(entries, s)
+	}
 	for _, s := range r.servers { // a pool slot's own credentials
 		entries = append(entries, s)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/engine/vars"
+	"github.com/wirebook/wirebook/internal/printable"
 	"github.com/wirebook/wirebook/protocols"
 )
 
@@ -36,6 +37,8 @@ type labRun struct {
 	verifier *verifier
 	redactor *vars.Redactor // every secret of the lab, registered before the first session
 	exec     *execState     // the lab's code: names, interpreter; nil until needed
+	limits   limitSettings
+	deadline time.Time // the lab deadline
 }
 
 func (r *labRun) close() {
@@ -71,6 +74,19 @@ func serverEntry(servers map[string]lab.ServerEntry, l *lab.Lab, name string) la
 
 func (e *Engine) prepare(l *lab.Lab, servers map[string]lab.ServerEntry) (*labRun, error) {
 	r := &labRun{e: e, lab: l, servers: servers, scope: vars.NewScope(e.opts.LookupEnv)}
+	limits, err := defaultLimits.apply(l.Front.Limits)
+	if err == nil {
+		limits, err = limits.apply(e.opts.Limits)
+	}
+	if err != nil {
+		return nil, &lab.Error{File: l.Path, Msg: err.Error()}
+	}
+	r.limits = limits
+	if e.opts.LabTimeout == 0 {
+		// --lab-timeout, when given, is the lab's context deadline
+		// (labContext), which closes the connection and names itself.
+		r.deadline = time.Now().Add(limits.labDeadline)
+	}
 	for _, name := range l.Front.Secrets {
 		r.scope.MarkSecret(name)
 	}
@@ -336,7 +352,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	redactor := r.redactor
 	redactor.Add(append(scope.SecretValues(), ep.pass)...)
 
-	timeout := 10 * time.Second
+	timeout := r.limits.readTimeout
 	if v := b.Attrs["timeout"]; v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -344,6 +360,15 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		}
 		timeout = d
 	}
+	deadline, deadlineName := time.Now().Add(r.limits.blockDeadline), fmt.Sprintf("the block deadline (%s)", r.limits.blockDeadline)
+	if !r.deadline.IsZero() && r.deadline.Before(deadline) {
+		deadline, deadlineName = r.deadline, fmt.Sprintf("the lab deadline (%s)", r.limits.labDeadline)
+	}
+	if !time.Now().Before(deadline) {
+		return fail(fmt.Errorf("%s passed before this block ran", deadlineName))
+	}
+	blockCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	proto, _, _ := r.e.opts.Registry.Lookup(b.Proto)
 	// What validation could not count (a literal over ${user}) is checked
 	// now that the values are known, still before connecting.
@@ -351,14 +376,14 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		return fail(err)
 	}
 	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", ep.dial)
+	conn, err := d.DialContext(blockCtx, "tcp", ep.dial)
 	if err != nil {
 		res.Events = []protocols.Event{{Kind: protocols.Note, Text: fmt.Sprintf("could not connect to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)}}
 		return fail(redactErr(redactor, dialError(err)))
 	}
 	// The lab's deadline interrupts a block waiting on the server.
 	defer context.AfterFunc(ctx, func() { _ = conn.Close() })()
-	w := protocols.NewWire(conn, ep.tls, protocols.Limits{ReadTimeout: timeout})
+	w := protocols.NewWire(conn, ep.tls, r.limits.wire(timeout, deadline, deadlineName))
 	w.Insecure = ep.insecure
 	if obs := r.e.opts.Observe; obs != nil {
 		w.Observe = func(ev protocols.Event) {
@@ -374,7 +399,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		err = w.StartTLS()
 	}
 	if err == nil {
-		err = proto.Run(ctx, &protocols.Session{Wire: w, Script: protocols.NewScript(script)})
+		err = proto.Run(blockCtx, &protocols.Session{Wire: w, Script: protocols.NewScript(script)})
 	}
 	err = r.e.deadlineError(ctx, err)
 	if err != nil {
@@ -386,15 +411,17 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	for i := range res.Events {
 		res.Events[i].Text = redactor.Redact(res.Events[i].Text)
 	}
-	res.Software = software(res.Events)
+	res.Software = printable.String(software(res.Events))
 	if err != nil {
 		return fail(redactErr(redactor, err))
 	}
 	return res
 }
 
+// redactErr is the error as it may be shown: secrets masked, and what the
+// server sent (quoted in it) neutralised.
 func redactErr(r *vars.Redactor, err error) error {
-	return errors.New(r.Redact(err.Error()))
+	return errors.New(printable.String(r.Redact(err.Error())))
 }
 
 func dialError(err error) error {

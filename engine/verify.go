@@ -9,6 +9,7 @@ import (
 
 	"github.com/wirebook/wirebook/engine/check"
 	"github.com/wirebook/wirebook/engine/lab"
+	"github.com/wirebook/wirebook/internal/printable"
 	"github.com/wirebook/wirebook/protocols"
 )
 
@@ -30,6 +31,13 @@ func (r *labRun) verify(s *SessionResult) {
 
 // verify sets s.Status, s.Comparison and s.Reason.
 func (v *verifier) verify(s *SessionResult) {
+	v.judge(s)
+	// Reasons and outcomes quote what the server sent: they are shown on
+	// pages, terminals and reports, so they are made safe here, once.
+	s.Reason, s.Outcome = printable.String(s.Reason), printable.String(s.Outcome)
+}
+
+func (v *verifier) judge(s *SessionResult) {
 	b := s.Block
 	masks := check.MasksFor(b.Proto, append(append([]string(nil), v.lab.Front.Masks...), v.masks...))
 	if len(s.Events) > 0 {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -57,20 +56,6 @@ func (e Event) Prefix() string {
 	return e.Kind.String() + ":"
 }
 
-// Limits bound what a Wire reads and buffers: everything a server sends is
-// untrusted.
-type Limits struct {
-	MaxLine     int           // longest server line, bytes (default 64 KiB)
-	MaxBytes    int64         // most server bytes in one session (default 16 MiB)
-	ReadTimeout time.Duration // longest wait for the server (default 10s)
-}
-
-// DefaultLimits are used for zero fields of Limits.
-var DefaultLimits = Limits{MaxLine: 64 << 10, MaxBytes: 16 << 20, ReadTimeout: 10 * time.Second}
-
-// ErrLimit is wrapped by errors for a server exceeding a Limit.
-var ErrLimit = errors.New("limit exceeded")
-
 // Wire is a recording connection: every byte read from or written to the
 // server is kept, in order, as transcript Events. Protocols frame responses
 // with its Read methods; the bytes shown are the bytes that crossed the wire.
@@ -86,6 +71,9 @@ type Wire struct {
 	read     int64
 	eof      bool
 	closed   bool
+	kept     int64  // bytes of server lines kept, lineOverhead counted per line
+	lines    int    // server lines kept
+	cut      error  // set when a limit cut the transcript: nothing more is kept
 	last     string // the last line ReadLine returned, for error messages
 	locked   error  // set by RefuseTLS: nothing more may be sent
 	Insecure bool   // TLS verification is off; said in the TLS note
@@ -118,15 +106,7 @@ func (w *Wire) mark() int {
 // NewWire wraps conn. tlsConfig is used by StartTLS; it may be nil when the
 // session never upgrades.
 func NewWire(conn net.Conn, tlsConfig *tls.Config, limits Limits) *Wire {
-	if limits.MaxLine <= 0 {
-		limits.MaxLine = DefaultLimits.MaxLine
-	}
-	if limits.MaxBytes <= 0 {
-		limits.MaxBytes = DefaultLimits.MaxBytes
-	}
-	if limits.ReadTimeout <= 0 {
-		limits.ReadTimeout = DefaultLimits.ReadTimeout
-	}
+	limits = limits.withDefaults()
 	w := &Wire{conn: conn, limits: limits, tls: tlsConfig}
 	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
 	return w
@@ -137,7 +117,7 @@ func NewWire(conn net.Conn, tlsConfig *tls.Config, limits Limits) *Wire {
 type deadlineReader struct{ w *Wire }
 
 func (d deadlineReader) Read(p []byte) (int, error) {
-	_ = d.w.conn.SetReadDeadline(time.Now().Add(d.w.limits.ReadTimeout))
+	_ = d.w.conn.SetReadDeadline(d.w.ioDeadline())
 	return d.w.conn.Read(p)
 }
 
@@ -206,7 +186,7 @@ func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 		w.events = append(w.events, Event{Kind: Client, Text: text, Source: l.Source, Payload: payload, Pipelined: l.Pipelined})
 	}
 	w.mu.Unlock()
-	_ = w.conn.SetWriteDeadline(time.Now().Add(w.limits.ReadTimeout))
+	_ = w.conn.SetWriteDeadline(w.ioDeadline())
 	if _, err := w.conn.Write(p); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
@@ -214,46 +194,32 @@ func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 }
 
 // record appends server bytes to the transcript, cutting lines at LF and
-// dropping the CR of a CRLF.
-func (w *Wire) record(b []byte, payload bool) {
+// dropping the CR of a CRLF. Once a limit has cut the transcript it keeps
+// nothing more and returns the limit's error.
+func (w *Wire) record(b []byte, payload bool) error {
 	from := w.mark()
 	defer w.observe(from)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for len(b) > 0 {
+	for len(b) > 0 && w.cut == nil {
 		if len(w.partial) == 0 {
 			w.partPay = payload
 		}
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			w.partial = append(w.partial, b...)
-			return
+			return nil
 		}
 		line := append(w.partial, b[:i]...)
 		line = bytes.TrimSuffix(line, []byte("\r"))
+		if !w.keepLineLocked(len(line)) {
+			break
+		}
 		w.events = append(w.events, Event{Kind: Server, Text: string(line), Payload: w.partPay})
 		w.partial = nil
 		b = b[i+1:]
 	}
-}
-
-func (w *Wire) count(n int) error {
-	w.read += int64(n)
-	if w.read > w.limits.MaxBytes {
-		return fmt.Errorf("server sent more than %d bytes in one session: %w", w.limits.MaxBytes, ErrLimit)
-	}
-	return nil
-}
-
-func (w *Wire) readErr(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		w.markEOF()
-		return io.ErrUnexpectedEOF
-	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("no answer from the server within %s", w.limits.ReadTimeout)
-	}
-	return err
+	return w.cut
 }
 
 func (w *Wire) markEOF() {
@@ -288,24 +254,26 @@ func (w *Wire) readLine(payload bool) (string, error) {
 	for {
 		chunk, err := w.br.ReadSlice('\n')
 		if cerr := w.count(len(chunk)); cerr != nil {
-			w.record(chunk, payload)
+			_ = w.record(chunk, payload)
 			return "", cerr
 		}
 		line = append(line, chunk...)
-		w.record(chunk, payload)
+		if rerr := w.record(chunk, payload); rerr != nil {
+			return "", rerr
+		}
 		if err == nil {
 			break
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if len(line) > w.limits.MaxLine {
-				return "", fmt.Errorf("server line longer than %d bytes: %w", w.limits.MaxLine, ErrLimit)
+				return "", limitErr("a server line is longer than %d bytes (limit line_bytes)", w.limits.MaxLine)
 			}
 			continue
 		}
-		return "", w.readErr(err)
+		return "", w.readErr(err, len(line))
 	}
 	if len(line) > w.limits.MaxLine {
-		return "", fmt.Errorf("server line longer than %d bytes: %w", w.limits.MaxLine, ErrLimit)
+		return "", limitErr("a server line is longer than %d bytes (limit line_bytes)", w.limits.MaxLine)
 	}
 	s := strings.TrimSuffix(string(line), "\n")
 	s = strings.TrimSuffix(s, "\r")
@@ -317,8 +285,11 @@ func (w *Wire) readLine(payload bool) (string, error) {
 
 // ReadN reads exactly n bytes (an IMAP literal, an HTTP body).
 func (w *Wire) ReadN(n int64, payload bool) ([]byte, error) {
-	if n < 0 || n > w.limits.MaxBytes-w.read {
-		return nil, fmt.Errorf("server announced %d bytes, more than the %d-byte session limit: %w", n, w.limits.MaxBytes, ErrLimit)
+	if n < 0 || n > w.limits.MaxPayload {
+		return nil, limitErr("the server announced a %d-byte literal or body, more than the %d-byte limit (payload_bytes)", n, w.limits.MaxPayload)
+	}
+	if n > w.limits.MaxBytes-w.read {
+		return nil, limitErr("the server announced %d more bytes, beyond the %d-byte session limit (session_bytes)", n, w.limits.MaxBytes)
 	}
 	buf := make([]byte, 0, min(n, 64<<10))
 	tmp := make([]byte, 32<<10)
@@ -328,17 +299,19 @@ func (w *Wire) ReadN(n int64, payload bool) ([]byte, error) {
 		if k > 0 {
 			_ = w.count(k)
 			buf = append(buf, tmp[:k]...)
-			w.record(tmp[:k], payload)
+			if rerr := w.record(tmp[:k], payload); rerr != nil {
+				return buf, rerr
+			}
 		}
 		if err != nil {
-			return buf, w.readErr(err)
+			return buf, w.readErr(err, len(buf))
 		}
 	}
 	return buf, nil
 }
 
 // ReadToClose reads until the server closes the connection (an HTTP body
-// without a length).
+// without a length), at most Limits.MaxPayload bytes.
 func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 	var buf []byte
 	// Most reads to the close are a goodbye or nothing: start small, grow
@@ -350,8 +323,13 @@ func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 			if cerr := w.count(k); cerr != nil {
 				return buf, cerr
 			}
+			if int64(len(buf)+k) > w.limits.MaxPayload {
+				return buf, limitErr("the server sent a body of more than %d bytes (limit payload_bytes)", w.limits.MaxPayload)
+			}
 			buf = append(buf, tmp[:k]...)
-			w.record(tmp[:k], payload)
+			if rerr := w.record(tmp[:k], payload); rerr != nil {
+				return buf, rerr
+			}
 			if k == len(tmp) && len(tmp) < 32<<10 {
 				tmp = make([]byte, 4*len(tmp))
 			}
@@ -361,7 +339,7 @@ func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 			return buf, nil
 		}
 		if err != nil {
-			return buf, w.readErr(err)
+			return buf, w.readErr(err, 0)
 		}
 	}
 }
@@ -392,10 +370,10 @@ func (w *Wire) StartTLS() error {
 		return fmt.Errorf("tls: server sent %d bytes after its go-ahead, before the handshake", n)
 	}
 	tc := tls.Client(w.conn, w.tls)
-	_ = w.conn.SetDeadline(time.Now().Add(w.limits.ReadTimeout))
+	_ = w.conn.SetDeadline(w.ioDeadline())
 	if err := tc.Handshake(); err != nil {
 		w.Note("TLS handshake failed: %v", err)
-		return fmt.Errorf("tls: %w", err)
+		return fmt.Errorf("TLS handshake failed: %w", err)
 	}
 	_ = w.conn.SetDeadline(time.Time{})
 	w.conn = tc

@@ -162,3 +162,63 @@ func TestScriptGroups(t *testing.T) {
 		t.Errorf("script not exhausted")
 	}
 }
+
+func TestLimitsCutTheTranscriptWithANote(t *testing.T) {
+	many := strings.Repeat("250-x\r\n", 50)
+	tests := []struct {
+		name   string
+		limits Limits
+		send   string
+		want   string
+	}{
+		{"lines", Limits{MaxLines: 10}, many, "more than 10 lines in this session (limit session_lines)"},
+		{"kept bytes, per-line overhead counted", Limits{MaxBytes: 10 * (lineOverhead + 5)}, many, "counting 64 per line (limit session_bytes)"},
+		{"read bytes", Limits{MaxBytes: 100}, strings.Repeat("y", 300) + "\r\n", "more than 100 bytes in this session (limit session_bytes)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := dial(t, fakeServerOpen(t, true, tt.send), tt.limits)
+			var err error
+			for i := 0; i < 100 && err == nil; i++ {
+				_, err = w.ReadLine()
+			}
+			if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one saying %q", err, tt.want)
+			}
+			evs := w.Events()
+			last := evs[len(evs)-1]
+			if last.Kind != Note || !strings.HasPrefix(last.Text, "transcript cut here: ") {
+				t.Errorf("the transcript does not end with the cut note: %+v", last)
+			}
+			if len(evs) > 12 {
+				t.Errorf("%d events kept", len(evs))
+			}
+		})
+	}
+}
+
+func TestDeadlineCutsADrippingServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	w := dial(t, l.Addr().String(), Limits{ReadTimeout: time.Second, Deadline: time.Now().Add(200 * time.Millisecond), DeadlineName: "the block deadline (200ms)"})
+	_, err = w.ReadLine()
+	if !errors.Is(err, ErrDeadline) || err.Error() != "the block deadline (200ms) passed: the session was cut" {
+		t.Fatalf("error %v, want the deadline", err)
+	}
+}

@@ -31,6 +31,7 @@ type commonFlags struct {
 	config     string
 	jobs       int
 	labTimeout time.Duration
+	limits     []string
 	used       string // the course configuration file in force, "" for none
 }
 
@@ -47,6 +48,7 @@ func (c *commonFlags) registerLab(fs *pflag.FlagSet) {
 	fs.StringVar(&c.env, "env", "", "use the servers of environment `NAME` in wirebook.yaml (default: $WIREBOOK_ENV, the file's default, or embedded)")
 	fs.StringVar(&c.config, "config", "", "course configuration `FILE` (default: wirebook.yaml here or beside the labs)")
 	fs.DurationVar(&c.labTimeout, "lab-timeout", 0, "fail a lab whose sessions take longer than `DURATION` together (e.g. 2m); 0: no limit")
+	fs.StringArrayVar(&c.limits, "limit", nil, "set resource limit `NAME=VALUE` for every lab, over its front matter (e.g. block_deadline=2m, session_lines=50000); repeatable")
 }
 
 // flagSet is a command's flags with its usage line, which a usage error
@@ -127,6 +129,19 @@ func (c *commonFlags) engine(env *cliEnv, provider engine.EmbeddedProvider, extr
 	}
 	opts.LabTimeout = c.labTimeout
 	opts.Environment, opts.CourseServers = envName, cfg.ServerNames()
+	if len(c.limits) > 0 {
+		opts.Limits = map[string]string{}
+		for _, kv := range c.limits {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, fmt.Errorf("--limit %q: want NAME=VALUE", kv)
+			}
+			opts.Limits[strings.TrimSpace(k)] = v
+		}
+		if err := engine.CheckLimits(opts.Limits); err != nil {
+			return nil, fmt.Errorf("--limit: %v", err)
+		}
+	}
 	if e, ok := cfg.Env(envName); ok {
 		opts.TranscriptDir, opts.Settle = e.Transcripts, time.Duration(e.Settle)
 		opts.Masks, opts.RemoteJobs = e.Masks, e.Concurrency

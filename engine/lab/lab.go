@@ -75,6 +75,7 @@ type FrontMatter struct {
 	Vars     map[string]string      `yaml:"vars"`
 	Masks    []string               `yaml:"masks"`    // optional masks to switch on, e.g. uidnext
 	Secrets  []string               `yaml:"secrets"`  // names of vars or environment variables to treat as secret
+	Limits   map[string]string      `yaml:"limits"`   // resource limits by name (line_bytes, block_deadline, ...)
 	WebRoot  string                 `yaml:"web_root"` // static files for the embedded web server, beside the lab
 }
 

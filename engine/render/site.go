@@ -9,6 +9,7 @@ import (
 
 	"github.com/wirebook/wirebook/engine"
 	"github.com/wirebook/wirebook/engine/highlight"
+	"github.com/wirebook/wirebook/internal/printable"
 	"github.com/wirebook/wirebook/protocols"
 	"github.com/wirebook/wirebook/site"
 )
@@ -65,21 +66,37 @@ func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 	out := map[int]*SessionView{}
 	named := false
 	for _, s := range r.Sessions {
-		v := &SessionView{Proto: s.Block.Proto, Events: s.ShownEvents(), Status: s.Status, Server: s.Server,
-			Software: s.Software, Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: s.Reason, Outcome: s.Outcome,
+		// Everything but the events (which the highlighter neutralises
+		// itself) may quote the server: made safe with the same neutraliser.
+		safe := printable.String
+		v := &SessionView{Proto: s.Block.Proto, Events: s.ShownEvents(), Status: s.Status, Server: safe(s.Server),
+			Software: safe(s.Software), Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: safe(s.Reason), Outcome: safe(s.Outcome),
 			Exec: s.Block.Exec}
 		if v.Exec != "" && !named {
 			v.Names, named = true, true
 		}
 		if s.Status == engine.StatusMismatch && s.Comparison != nil {
-			v.Detail = strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Expected(s))
+			v.Detail = safeLines(strings.Join(s.Comparison.Differences(), "\n") + "\n\n" + s.Comparison.UnifiedDiff(r.Expected(s)))
 		}
 		if s.Note != "" && v.Detail != "" {
-			v.Detail = s.Note + "\n\n" + v.Detail
+			v.Detail = safe(s.Note) + "\n\n" + v.Detail
 		}
 		out[s.Block.Line] = v
 	}
 	return out
+}
+
+// safeLines neutralises each line of s, keeping the line ends.
+func safeLines(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		body, nl := strings.CutSuffix(l, "\n")
+		lines[i] = printable.String(body)
+		if nl {
+			lines[i] += "\n"
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 func sessionHTML(s *SessionView) template.HTML {

@@ -220,7 +220,13 @@ func (c *conn) http() {
 		if c.s.Mode == Echo {
 			body = strings.Join(req, "\r\n") + "\r\n" + c.echo(strings.Join(req, " ")) + "\r\n"
 		}
-		if !c.write(fmt.Sprintf("%sContent-Length: %d\r\n\r\n%s", head, len(body), body)) {
+		closing := ""
+		for _, h := range req {
+			if strings.EqualFold(h, "Connection: close") {
+				closing = "Connection: close\r\n"
+			}
+		}
+		if !c.write(fmt.Sprintf("%s%sContent-Length: %d\r\n\r\n%s", head, closing, len(body), body)) || closing != "" {
 			return
 		}
 	}

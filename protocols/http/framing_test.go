@@ -157,7 +157,7 @@ func TestFramingErrors(t *testing.T) {
 		{"close mid-chunk", []step{say("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nabc"), hangUp()},
 			"after 3 of the 10 bytes of a chunk", false},
 		{"close in the header", []step{say("HTTP/1.1 200 OK\r\nContent-"), hangUp()},
-			"closed by the server while waiting for the rest of the response header", false},
+			"the server closed the connection in the middle of a line (after 8 bytes of it) while waiting for the rest of the response header", false},
 		{"no response at all", []step{hangUp()}, "while waiting for the response to line 1", false},
 		{"not a status line", []step{say("hello\r\n")}, "malformed status line", true},
 		{"HTTP/0.9-style body", []step{say("<html>\r\n")}, "malformed status line", true},
@@ -168,7 +168,7 @@ func TestFramingErrors(t *testing.T) {
 		{"bad chunk size", []step{say("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")}, "malformed chunk-size", true},
 		{"chunk without CRLF after it", []step{say("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n")},
 			"followed by", true},
-		{"huge chunk", []step{say("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffff\r\n")}, "limit exceeded", false},
+		{"huge chunk", []step{say("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffff\r\n")}, "(payload_bytes)", false},
 		{"too many headers", []step{say("HTTP/1.1 200 OK\r\n" + strings.Repeat("X: y\r\n", 300) + "\r\n")}, "header lines", false},
 	}
 	for _, tt := range tests {

@@ -218,7 +218,7 @@ func chunkSize(line string) (int64, error) {
 
 func (c *client) readFailed(err error, waiting string) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("http: connection closed by the server while waiting for %s", waiting)
+		return fmt.Errorf("http: %v while waiting for %s", err, waiting)
 	}
 	return fmt.Errorf("http: waiting for %s: %w", waiting, err)
 }

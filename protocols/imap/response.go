@@ -103,9 +103,9 @@ func serverLiteral(line string) (size int64, ok bool, err error) {
 func (c *client) readFailed(err error, waiting string) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		if c.bye != "" {
-			return fmt.Errorf("imap: connection closed by the server while waiting for %s (it had said %s)", waiting, quote(c.bye))
+			return fmt.Errorf("imap: %v while waiting for %s (it had said %s)", err, waiting, quote(c.bye))
 		}
-		return fmt.Errorf("imap: connection closed by the server while waiting for %s", waiting)
+		return fmt.Errorf("imap: %v while waiting for %s", err, waiting)
 	}
 	return fmt.Errorf("imap: waiting for %s: %w", waiting, err)
 }
