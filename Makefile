@@ -7,7 +7,7 @@ OUT      ?= public
 LABS     ?= labs
 export GOFLAGS := -mod=mod
 
-.PHONY: all build site test browser check clients shards bench fmt vet clean deps
+.PHONY: all build site test browser check clients shards bench fuzz fmt vet clean deps
 
 all: build
 
@@ -46,6 +46,15 @@ shards: build
 # rebuilt, and by Hugo (installed here if missing) in the same paired runs.
 # See docs/performance.md. BENCH_RENDER=-n 100 for a quick look.
 BENCH_RENDER ?= -n 100,1000,3000 -runs 3
+# fuzz: run every fuzz target for FUZZTIME each (docs/security.md).
+FUZZTIME ?= 30s
+fuzz: deps
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
+
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	command -v hugo >/dev/null || { apt-get update && apt-get install -y --no-install-recommends hugo; } || echo "make bench: no hugo; wirebook alone"

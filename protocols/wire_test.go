@@ -222,3 +222,35 @@ func TestDeadlineCutsADrippingServer(t *testing.T) {
 		t.Fatalf("error %v, want the deadline", err)
 	}
 }
+
+// FuzzWireLimits: whatever the server sends, reading lines under small
+// limits never keeps more than the limits allow.
+func FuzzWireLimits(f *testing.F) {
+	f.Add([]byte("250-x\r\n250-x\r\n250 ok\r\n"), uint8(3), uint16(200))
+	f.Add([]byte("* 1 FETCH (BODY[] {5}\r\nhello)\r\n"), uint8(10), uint16(64))
+	f.Fuzz(func(t *testing.T, data []byte, lines uint8, bytes uint16) {
+		limits := Limits{MaxLines: int(lines%20) + 1, MaxBytes: int64(bytes%4096) + 1, MaxLine: 256, MaxPayload: 512, ReadTimeout: 2 * time.Second}
+		client, server := net.Pipe()
+		go func() {
+			server.Write(data)
+			server.Close()
+		}()
+		w := NewWire(client, nil, limits)
+		defer w.Close()
+		for i := 0; i < 1000; i++ {
+			if _, err := w.ReadLine(); err != nil {
+				break
+			}
+		}
+		kept, n := 0, 0
+		for _, ev := range w.Events() {
+			if ev.Kind == Server {
+				kept += len(ev.Text)
+				n++
+			}
+		}
+		if n > limits.MaxLines+1 || int64(kept) > limits.MaxBytes+int64(limits.MaxLine)+4096 {
+			t.Fatalf("kept %d lines, %d bytes under %+v", n, kept, limits)
+		}
+	})
+}

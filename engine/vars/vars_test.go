@@ -128,3 +128,25 @@ func TestEnvironmentSecretsAreRegistered(t *testing.T) {
 		t.Errorf("an author-marked secret is shown: %q", display)
 	}
 }
+
+// FuzzRedact: whatever the text around it, a secret (3 bytes or more, no
+// '*') never survives redaction in clear, and its base64 inside any text,
+// at any offset, never survives whole.
+func FuzzRedact(f *testing.F) {
+	f.Add("s3cret-pw", "\x00bob\x00", "", "AUTH PLAIN ")
+	f.Add("abc", "bob:", "z", "Authorization: Basic ")
+	f.Add("p&<>=+/@ %~x", "x", "yz", "you said: ")
+	f.Fuzz(func(t *testing.T, secret, prefix, suffix, around string) {
+		if len(secret) < minSecret || strings.Contains(secret, "*") || len(prefix) > 16 || len(suffix) > 16 {
+			return
+		}
+		r := NewRedactor([]string{secret})
+		if got := r.Redact(around + secret + suffix); strings.Contains(got, secret) {
+			t.Fatalf("clear secret left in %q", got)
+		}
+		enc := base64.StdEncoding.EncodeToString([]byte(prefix + secret + suffix))
+		if got := r.Redact(around + enc); strings.Contains(got, enc) {
+			t.Fatalf("base64 %q left in %q", enc, got)
+		}
+	})
+}
