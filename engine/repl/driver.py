@@ -1,8 +1,9 @@
 # wirebook's Python driver: runs a lab's pycon statements the way the
 # interactive prompt does, one request at a time, and reports what they
 # printed. Requests come on fd 3 and responses go to fd 4, one JSON object a
-# line, so that the code's own stdin (empty) and stdout/stderr (recorded)
-# stay the code's.
+# line, so that the code's own stdin (empty) and stdout/stderr stay the
+# code's: fds 1 and 2 are one pipe that wirebook records, a mark after each
+# statement's output.
 import code
 import json
 import os
@@ -19,32 +20,78 @@ class LimitExceeded(Exception):
     """More output than a block may print."""
 
 
-class Recorder:
-    """sys.stdout and sys.stderr both: one record, in the order written,
-    as a terminal shows them."""
+class Budget:
+    """What Python's own writes may still print in this statement. Child
+    processes write to the descriptors behind Python's back; wirebook
+    counts those itself."""
+
+    def __init__(self):
+        self.left = 1 << 20
+        self.limit = self.left
+        self.truncated = False
+
+    def reset(self, limit):
+        self.left = self.limit = limit
+        self.truncated = False
+
+    def take(self, data):
+        """The part of data that may be written; raises once it is cut."""
+        if self.truncated:
+            raise LimitExceeded("output limit of %d bytes reached" % self.limit)
+        if len(data) > self.left:
+            self.truncated = True
+            return data[:self.left]
+        self.left -= len(data)
+        return data
+
+
+def write_all(fd, data):
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+class BinaryStream:
+    """sys.stdout.buffer: bytes straight onto the descriptor."""
+
+    def __init__(self, fd, budget):
+        self.fd, self.budget = fd, budget
+
+    def write(self, b):
+        b = bytes(b)
+        part = self.budget.take(b)
+        write_all(self.fd, part)
+        if len(part) < len(b):
+            raise LimitExceeded("output limit of %d bytes reached" % self.budget.limit)
+        return len(b)
+
+    def flush(self):
+        pass
+
+    def fileno(self):
+        return self.fd
+
+    def isatty(self):
+        return False
+
+
+class Stream:
+    """sys.stdout or sys.stderr: unbuffered, each write goes to the
+    descriptor at once. fds 1 and 2 are the one pipe wirebook reads, so
+    the kernel orders Python's writes and those of the programs it starts
+    (os.system, subprocess) as a terminal would show them."""
 
     encoding = "utf-8"
     errors = "backslashreplace"
+    line_buffering = False
 
-    def __init__(self):
-        self.parts = []
-        self.size = 0
-        self.limit = 1 << 20
-        self.truncated = False
+    def __init__(self, fd, budget):
+        self.buffer = BinaryStream(fd, budget)
 
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError("write() argument must be str, not %s" % type(s).__name__)
-        if self.truncated:
-            raise LimitExceeded("output limit of %d bytes reached" % self.limit)
-        room = self.limit - self.size
-        if len(s) > room:
-            self.parts.append(s[:room])
-            self.size = self.limit
-            self.truncated = True
-            raise LimitExceeded("output limit of %d bytes reached" % self.limit)
-        self.parts.append(s)
-        self.size += len(s)
+        self.buffer.write(s.encode(self.encoding, self.errors))
         return len(s)
 
     def writelines(self, lines):
@@ -58,12 +105,13 @@ class Recorder:
         return False
 
     def fileno(self):
-        raise OSError("wirebook records this stream; it has no file descriptor")
+        return self.buffer.fd
 
-    def take(self):
-        out = "".join(self.parts)
-        self.parts, self.size, self.truncated = [], 0, False
-        return out
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
 
 
 class Interpreter(code.InteractiveInterpreter):
@@ -99,20 +147,26 @@ class Interpreter(code.InteractiveInterpreter):
 
 
 def main():
+    # The end-of-output mark, chosen by wirebook for this run: after each
+    # statement it is written, in one write (atomic on a pipe), onto the
+    # output pipe, behind everything the statement and its children wrote.
+    mark = sys.argv[1].encode("ascii")
     requests = os.fdopen(3, "r", encoding="utf-8")
     responses = os.fdopen(4, "w", encoding="utf-8")
-    # The lab's code may start programs (os.system): they must not hold
-    # the request and response pipes open.
+    # A descriptor of our own for the mark: the code may close or redirect
+    # fd 1. dup() makes it non-inheritable, as 3 and 4 must be: programs
+    # the lab's code starts (os.system) must not hold them open.
+    mark_fd = os.dup(1)
     os.set_inheritable(3, False)
     os.set_inheritable(4, False)
-    rec = Recorder()
+    budget = Budget()
     ns = {"__name__": "__main__", "__doc__": None, "__builtins__": __builtins__}
     interp = Interpreter(ns)
     # Ctrl-C at the deadline stops the statement, as it would at the
     # prompt (the C handler adds no frame to the traceback); between
     # statements there is nothing to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.stdout = sys.stderr = rec
+    sys.stdout, sys.stderr = Stream(1, budget), Stream(2, budget)
     sys.ps1, sys.ps2 = ">>> ", "... "
     sys.argv = [""]
 
@@ -134,7 +188,7 @@ def main():
         if op != "run":
             reply({"fatal": "unknown request %r" % op})
             continue
-        rec.limit = max(1, int(req.get("limit", 1 << 20)))
+        budget.reset(max(0, int(req.get("limit", 1 << 20))))
         interp.raised = False
         exited, more = False, False
         try:
@@ -148,10 +202,13 @@ def main():
         except KeyboardInterrupt:
             # Arrived outside the statement's own code (while compiling).
             interp.raised = True
-            sys.stderr.write("KeyboardInterrupt\n")
-        truncated = rec.truncated
-        reply({"out": rec.take(), "raised": interp.raised, "incomplete": bool(more),
-               "truncated": truncated, "exited": exited})
+            try:
+                sys.stderr.write("KeyboardInterrupt\n")
+            except LimitExceeded:
+                pass
+        write_all(mark_fd, mark)
+        reply({"raised": interp.raised, "incomplete": bool(more),
+               "truncated": budget.truncated, "exited": exited})
         if exited:
             return
 

@@ -3,7 +3,6 @@
 package repl
 
 import (
-	"os"
 	"os/exec"
 	"syscall"
 )
@@ -15,9 +14,12 @@ func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
 
+// interruptProcess is Ctrl-C at a terminal: SIGINT to the whole
+// foreground group, so a program the code started (os.system("yes"))
+// stops too, not only the interpreter waiting for it.
 func interruptProcess(cmd *exec.Cmd) {
 	if cmd.Process != nil {
-		_ = cmd.Process.Signal(os.Interrupt)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 	}
 }
 

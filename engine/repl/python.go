@@ -3,7 +3,9 @@ package repl
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +34,8 @@ type Python struct {
 	req     io.WriteCloser
 	resp    *bufio.Reader
 	lines   chan lineOrErr
-	stderr  *boundedBuffer
+	out     *outputReader
+	outR    *os.File
 	version string
 	dead    error // set once the interpreter can take no more statements
 	waitErr chan error
@@ -45,7 +48,7 @@ type lineOrErr struct {
 
 // Result is what one statement did.
 type Result struct {
-	Output     string // stdout and stderr, interleaved as written
+	Output     string // fds 1 and 2 (Python's and its child processes'), as written
 	Raised     bool   // an exception was shown (a traceback or a syntax error)
 	Incomplete bool   // the statement needs more lines, as the prompt's "... "
 	Truncated  bool   // the output limit stopped it
@@ -66,36 +69,49 @@ func StartPython(cfg Config) (*Python, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", prog, ErrNotFound)
 	}
+	// The mark that ends each statement's output: random per run, so no
+	// output has it by chance.
+	var salt [16]byte
+	_, _ = rand.Read(salt[:])
+	mark := "[wirebook-end-" + hex.EncodeToString(salt[:]) + "]"
 	// -u: nothing is left in a buffer when the deadline stops a statement;
 	// -I would hide PYTHONHASHSEED, so -E -s are not used either: the
-	// environment is ours to give.
-	cmd := exec.Command(path, "-u", "-c", string(driver))
+	// environment is ours to give. The mark travels in argv, not in the
+	// environment the code's programs inherit.
+	cmd := exec.Command(path, "-u", "-c", string(driver), mark)
 	cmd.Dir, cmd.Env = cfg.Dir, cfg.Env
 	setProcessGroup(cmd)
-	cmd.WaitDelay = 500 * time.Millisecond // children of the code may hold stderr open
-	reqR, reqW, err := os.Pipe()
-	if err != nil {
-		return nil, err
+	var pipes []*os.File
+	closeAll := func() {
+		for _, f := range pipes {
+			f.Close()
+		}
 	}
-	respR, respW, err := os.Pipe()
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
-		return nil, err
+	for range 3 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		pipes = append(pipes, r, w)
 	}
+	reqR, reqW, respR, respW, outR, outW := pipes[0], pipes[1], pipes[2], pipes[3], pipes[4], pipes[5]
 	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3 and fd 4
-	p := &Python{cmd: cmd, req: reqW, stderr: &boundedBuffer{max: 64 << 10}, lines: make(chan lineOrErr, 1), waitErr: make(chan error, 1)}
-	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr // only the driver's own failures
+	// fds 1 and 2 are one pipe: the kernel keeps the order of all writes,
+	// Python's own and its child processes'. stdin stays empty.
+	cmd.Stdout, cmd.Stderr = outW, outW
+	p := &Python{cmd: cmd, req: reqW, outR: outR, lines: make(chan lineOrErr, 1), waitErr: make(chan error, 1)}
 	if err := cmd.Start(); err != nil {
-		reqR.Close()
-		reqW.Close()
-		respR.Close()
-		respW.Close()
+		closeAll()
 		return nil, fmt.Errorf("%s: %v", prog, err)
 	}
 	reqR.Close()
 	respW.Close()
+	outW.Close()
 	p.resp = bufio.NewReaderSize(respR, 64<<10)
+	// Before the first statement the pipe carries only the driver's own
+	// failures.
+	p.out = newOutputReader(outR, mark, 64<<10)
 	go func() { p.waitErr <- cmd.Wait() }()
 	var hello struct {
 		Version string `json:"version"`
@@ -124,9 +140,10 @@ func (p *Python) Define(names map[string]any, env map[string]string) error {
 }
 
 // Run runs one statement (its lines joined with "\n", prompts removed). A
-// statement that is still running at the deadline is interrupted as Ctrl-C
-// would (KeyboardInterrupt); one that ignores that is killed, and the
-// interpreter with it. limit bounds the statement's output in characters.
+// statement that is still running at the deadline, or that prints more
+// than limit bytes, is interrupted as Ctrl-C would (KeyboardInterrupt, sent
+// to the interpreter and the programs it started); one that goes on anyway
+// is killed, and the interpreter with it.
 func (p *Python) Run(source string, timeout time.Duration, limit int) (Result, error) {
 	if p.dead != nil {
 		return Result{}, p.dead
@@ -134,35 +151,91 @@ func (p *Python) Run(source string, timeout time.Duration, limit int) (Result, e
 	if limit <= 0 {
 		limit = 1 << 20
 	}
+	p.out.setLimit(limit)
 	if err := p.send(map[string]any{"op": "run", "source": source, "limit": limit}); err != nil {
 		return Result{}, err
 	}
 	var r struct {
-		Out        string `json:"out"`
 		Raised     bool   `json:"raised"`
 		Incomplete bool   `json:"incomplete"`
 		Truncated  bool   `json:"truncated"`
 		Exited     bool   `json:"exited"`
 		Fatal      string `json:"fatal"`
 	}
-	// A response is JSON: each character may take six bytes.
-	maxLine := 6*limit + 4096
-	timedOut := false
-	err := p.receiveTimed(&r, timeout, maxLine, func() {
-		timedOut = true
-		p.interrupt()
-	})
+	go p.readResponse(64 << 10)
+	var res Result
+	var seg *segment
+	gotResponse := false
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	var grace <-chan time.Time
+	stop := func() {
+		if grace == nil {
+			p.interrupt()
+			grace = time.After(3 * time.Second)
+		}
+	}
+	segs := p.out.segs
+	var err error
+	for err == nil && (!gotResponse || seg == nil) {
+		select {
+		case got := <-p.lines:
+			gotResponse = true
+			if got.err != nil {
+				p.kill()
+				err = p.fail(fmt.Errorf("python3: %v%s", got.err, p.driverOutput()))
+			} else if jerr := json.Unmarshal(got.line, &r); jerr != nil {
+				err = p.fail(fmt.Errorf("python driver: bad response: %v", jerr))
+			}
+		case s, ok := <-segs:
+			if !ok {
+				s.eof = true
+			}
+			seg = &s
+			if s.eof {
+				// The driver keeps a descriptor of the pipe: it is gone.
+				// Its response pipe says so.
+				segs = nil
+			}
+		case <-p.out.overCh:
+			res.Truncated = true
+			stop()
+		case <-timer.C:
+			res.TimedOut = true
+			stop()
+		case <-grace:
+			p.kill()
+			what := fmt.Sprintf("still running after %v and an interrupt", timeout)
+			if !res.TimedOut {
+				what = fmt.Sprintf("still printing after %d bytes and an interrupt", limit)
+			}
+			err = p.fail(fmt.Errorf("%s; python3 was stopped", what))
+		}
+	}
+	if seg != nil {
+		res.Output = string(seg.data)
+		res.Truncated = res.Truncated || seg.over
+	} else {
+		res.Output = string(p.out.partial())
+	}
 	if err != nil {
-		return Result{TimedOut: timedOut}, err
+		return res, err
 	}
 	if r.Fatal != "" {
-		return Result{}, p.fail(errors.New("python driver: " + r.Fatal))
+		return res, p.fail(errors.New("python driver: " + r.Fatal))
 	}
-	res := Result{Output: r.Out, Raised: r.Raised, Incomplete: r.Incomplete, Truncated: r.Truncated, TimedOut: timedOut, Exited: r.Exited}
+	res.Raised, res.Incomplete, res.Exited = r.Raised, r.Incomplete, r.Exited
+	res.Truncated = res.Truncated || r.Truncated
 	if r.Exited {
 		p.dead = errors.New("the Python session has ended (exit() or SystemExit in an earlier statement)")
 	}
 	return res, nil
+}
+
+// readResponse reads one response line for whoever waits on p.lines.
+func (p *Python) readResponse(maxLine int) {
+	line, err := readLine(p.resp, maxLine)
+	p.lines <- lineOrErr{line, err}
 }
 
 func (p *Python) send(v any) error {
@@ -176,44 +249,22 @@ func (p *Python) send(v any) error {
 	return nil
 }
 
+// receive reads one response of the driver's own (not a statement's):
+// one that does not come in time means the interpreter is stuck.
 func (p *Python) receive(v any, timeout time.Duration, maxLine int) error {
-	return p.receiveTimed(v, timeout, maxLine, nil)
-}
-
-// receiveTimed reads one response. At the timeout onTimeout is called (it
-// interrupts the statement) and a grace period starts; when that ends
-// too, the interpreter is killed.
-func (p *Python) receiveTimed(v any, timeout time.Duration, maxLine int, onTimeout func()) error {
-	go func() {
-		line, err := readLine(p.resp, maxLine)
-		p.lines <- lineOrErr{line, err}
-	}()
+	go p.readResponse(maxLine)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var got lineOrErr
 	select {
 	case got = <-p.lines:
 	case <-timer.C:
-		if onTimeout == nil {
-			p.kill()
-			<-p.lines
-			return p.fail(fmt.Errorf("python3 did not answer within %v", timeout))
-		}
-		onTimeout()
-		grace := time.NewTimer(3 * time.Second)
-		defer grace.Stop()
-		select {
-		case got = <-p.lines:
-		case <-grace.C:
-			p.kill()
-			<-p.lines
-			return p.fail(fmt.Errorf("still running after %v and an interrupt; python3 was stopped", timeout))
-		}
+		p.kill()
+		<-p.lines
+		return p.fail(fmt.Errorf("python3 did not answer within %v%s", timeout, p.driverOutput()))
 	}
 	if got.err != nil {
-		if errors.Is(got.err, errLineTooLong) {
-			p.kill()
-		}
+		p.kill()
 		return p.fail(fmt.Errorf("python3: %v%s", got.err, p.driverOutput()))
 	}
 	if err := json.Unmarshal(got.line, v); err != nil {
@@ -230,7 +281,7 @@ func (p *Python) fail(err error) error {
 }
 
 func (p *Python) driverOutput() string {
-	s := strings.TrimSpace(p.stderr.String())
+	s := strings.TrimSpace(string(p.out.partial()))
 	if s == "" {
 		return ""
 	}
@@ -247,6 +298,9 @@ func (p *Python) Close() error {
 		<-p.waitErr
 	}
 	killGroup(p.cmd)
+	// A program that left the process group may still hold the output
+	// pipe; closing our end ends the reader.
+	p.outR.Close()
 	return nil
 }
 

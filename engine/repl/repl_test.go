@@ -28,12 +28,22 @@ func run(t *testing.T, p *Python, src string) Result {
 	return r
 }
 
+// runAll runs statements in order; each must print want without raising.
+func runAll(t *testing.T, p *Python, cases []struct{ src, want string }) {
+	t.Helper()
+	for _, tc := range cases {
+		if r := run(t, p, tc.src); r.Output != tc.want || r.Raised {
+			t.Errorf("Run(%q) = %q (raised %v), want %q", tc.src, r.Output, r.Raised, tc.want)
+		}
+	}
+}
+
 func TestPythonEchoesLikeThePrompt(t *testing.T) {
 	p := startPython(t)
 	if !strings.HasPrefix(p.Version(), "3.") {
 		t.Errorf("Version() = %q, want 3.x", p.Version())
 	}
-	for _, tc := range []struct{ src, want string }{
+	runAll(t, p, []struct{ src, want string }{
 		{"1 + 1", "2\n"},
 		{"x = 'a\\r\\n'", ""},
 		{"x", "'a\\r\\n'\n"},
@@ -44,11 +54,7 @@ func TestPythonEchoesLikeThePrompt(t *testing.T) {
 		{"def f(n):\n    return n * 2\n", ""},
 		{"f(21)", "42\n"},
 		{"", ""},
-	} {
-		if r := run(t, p, tc.src); r.Output != tc.want || r.Raised {
-			t.Errorf("Run(%q) = %q (raised %v), want %q", tc.src, r.Output, r.Raised, tc.want)
-		}
-	}
+	})
 }
 
 func TestPythonTracebacksAsTheREPLPrintsThem(t *testing.T) {
@@ -250,5 +256,57 @@ func TestPythonSessionSurvivesChildProcesses(t *testing.T) {
 	}
 	if r := run(t, p, "1"); r.Output != "1\n" {
 		t.Errorf("after the children: %q", r.Output)
+	}
+}
+
+func TestPythonRecordsChildProcessesInOrder(t *testing.T) {
+	p := startPython(t)
+	run(t, p, "import os, subprocess, sys")
+	runAll(t, p, []struct{ src, want string }{
+		{"print('before'); os.system('echo from-system'); print('after')", "before\nfrom-system\n0\nafter\n"},
+		{"print('a', file=sys.stderr); _ = subprocess.run(['sh', '-c', 'echo out1; echo err1 >&2; echo out2']); print('b')", "a\nout1\nerr1\nout2\nb\n"},
+		{"for i in range(3):\n    print(i, end=' ', flush=False); _ = os.system('printf x%d' % i)\n", "0 x01 x12 x2"},
+		{"sys.stdout.buffer.write(b'raw\\n')", "raw\n4\n"},
+		{"_ = subprocess.run(['echo', 'to-stdout'], stdout=sys.stdout)", "to-stdout\n"},
+		{"os.system('exit 3') >> 8", "3\n"},
+	})
+}
+
+func TestPythonBackgroundChildDoesNotHoldTheStatement(t *testing.T) {
+	p := startPython(t)
+	run(t, p, "import os, time")
+	// The child keeps fds 1 and 2 (the output pipe) open for a minute; the
+	// statement ends at the driver's mark all the same.
+	r, err := p.Run("os.system('sleep 60 &')", 5*time.Second, 0)
+	if err != nil || r.TimedOut || r.Output != "0\n" {
+		t.Fatalf("sleep 60 &: %+v, %v", r, err)
+	}
+	// What a background child writes later shows in the statement during
+	// which it wrote (the files order the two without timing).
+	run(t, p, "os.system('(while [ ! -e go ]; do sleep 0.01; done; echo late; touch done) &')")
+	r = run(t, p, "while not os.path.exists('done'):\n    open('go', 'w').close(); time.sleep(0.01)\n")
+	if r.Output != "late\n" {
+		t.Errorf("the background child's line: got %q, want %q", r.Output, "late\n")
+	}
+	if r := run(t, p, "1"); r.Output != "1\n" {
+		t.Errorf("after it: %q", r.Output)
+	}
+}
+
+func TestPythonLimitsAndDeadlinesStopChildProcesses(t *testing.T) {
+	p := startPython(t)
+	run(t, p, "import os")
+	// yes never ends by itself: the limit interrupts it as Ctrl-C would
+	// (os.system returns; the interpreter lives on).
+	r, err := p.Run("os.system('yes')", 10*time.Second, 5000)
+	if err != nil || !r.Truncated || len(r.Output) != 5000 || !strings.HasPrefix(r.Output, "y\ny\n") {
+		t.Errorf("os.system('yes'): truncated=%v, %d bytes, %v", r.Truncated, len(r.Output), err)
+	}
+	r, err = p.Run("print('start'); os.system('sleep 60')", 300*time.Millisecond, 0)
+	if err != nil || !r.TimedOut || !strings.HasPrefix(r.Output, "start\n") {
+		t.Errorf("os.system('sleep 60'): %+v, %v", r, err)
+	}
+	if r := run(t, p, "2"); r.Output != "2\n" || r.Truncated || r.TimedOut {
+		t.Errorf("after them: %+v", r)
 	}
 }
