@@ -144,7 +144,10 @@ func neutraliseLines(s string) string {
 
 // serverName names the server a session ran against, for reports.
 func serverName(s *engine.SessionResult) string {
-	name := "server " + s.Server
+	name := "server " + highlight.Neutralise(s.Server)
+	if s.Server == "" {
+		name = "the block's server" // it failed before its server was resolved
+	}
 	if s.Embedded {
 		name = "the embedded lab server"
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wirebook/wirebook/engine"
 	"github.com/wirebook/wirebook/internal/hostileserver"
 )
 
@@ -77,5 +78,14 @@ func TestExpectedTLSRefusalPassesAndSendsNothingMore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestServerNameIsNeverEmpty(t *testing.T) {
+	if got := serverName(&engine.SessionResult{}); got != "the block's server" {
+		t.Errorf("serverName of a block that failed before its server was resolved = %q", got)
+	}
+	if got := serverName(&engine.SessionResult{Server: "mail\x1b[2J", Software: "x\x07"}); got != `server mail\x1b[2J (x\x07)` {
+		t.Errorf("serverName = %q", got)
 	}
 }
