@@ -216,6 +216,9 @@ func (v *validator) attributes(b *lab.Block, proto string) {
 			v.fail(line, "port=%s is not a port number from 1 to 65535", val)
 		}
 	}
+	if val, ok := b.Attrs["open"]; ok && val != "true" && val != "false" {
+		v.fail(line, "open=%s: want open (or open=true) to keep folded bodies open, or open=false", val)
+	}
 	if val, ok := b.Attrs["insecure"]; ok && val != "true" && val != "false" {
 		v.fail(line, "insecure=%s: want insecure=true or insecure=false", val)
 	}

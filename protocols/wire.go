@@ -46,6 +46,21 @@ type Event struct {
 	// Pipelined marks a client line written "C+": sent right behind the
 	// line before, without waiting for its reply.
 	Pipelined bool `json:",omitempty"`
+	// LF marks a server line that ended in a bare LF, not CRLF: the
+	// byte counts shown on a page count what really crossed the wire.
+	LF bool `json:",omitempty"`
+}
+
+// WireLen is the line's size on the wire: its bytes and its line end
+// (CRLF, a bare LF, or none for bytes that stopped without one).
+func (e Event) WireLen() int {
+	switch {
+	case e.NoEOL:
+		return len(e.Text)
+	case e.LF:
+		return len(e.Text) + 1
+	}
+	return len(e.Text) + 2
 }
 
 // Prefix is the event's mark in the lab format: "C:", "C+", "S:" or "N:".
@@ -211,11 +226,12 @@ func (w *Wire) record(b []byte, payload bool) error {
 			return nil
 		}
 		line := append(w.partial, b[:i]...)
+		crlf := bytes.HasSuffix(line, []byte("\r"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if !w.keepLineLocked(len(line)) {
 			break
 		}
-		w.events = append(w.events, Event{Kind: Server, Text: string(line), Payload: w.partPay})
+		w.events = append(w.events, Event{Kind: Server, Text: string(line), Payload: w.partPay, LF: !crlf})
 		w.partial = nil
 		b = b[i+1:]
 	}

@@ -42,7 +42,7 @@ func TestEnvironmentPageShowsTheLabsCurrentProse(t *testing.T) {
 		t.Fatalf("build --env: exit %d\n%s", status, stderr)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, "out", "small.html"))
-	if !strings.Contains(string(page), "The prose as it reads today.") || !strings.Contains(string(page), `wb-badge-verified">verified against the embedded lab server`) {
+	if !strings.Contains(string(page), "The prose as it reads today.") || !strings.Contains(string(page), `wb-badge-verified" title="verified against the embedded lab server`) {
 		t.Errorf("the environment's page:\n%s", textOf(string(page)))
 	}
 	// A changed block is reported as needing an update, never matched with

@@ -17,17 +17,17 @@ func TestPipelinedLinesShownAsCPlus(t *testing.T) {
 		t.Fatalf("build: exit %d\n%s", status, stderr)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, "out", "pipe.html"))
-	if got := strings.Count(string(page), `data-g="C+"`); got != 1 {
+	if got := strings.Count(string(page), `<span class="wb-gutter">C+ </span>`); got != 1 {
 		t.Errorf("page has %d C+ lines, want 1 (RCPT):\n%s", got, page)
 	}
-	if !strings.Contains(string(page), `data-g="C+" aria-hidden="true"></span><span class="wb-text"><span class="k">RCPT</span>`) {
+	if !strings.Contains(string(page), `<span class="wb-gutter">C+ </span><span class="wb-text"><span class="k">RCPT</span>`) {
 		t.Errorf("the RCPT line is not the C+ one")
 	}
 	// Offline, the lab's own lines keep their mark too.
 	if status, _, stderr := runCLI(t, nil, "", "build", "--offline", "--out", "off", "labs"); status != exitOK {
 		t.Fatalf("build --offline: exit %d\n%s", status, stderr)
 	}
-	if off, _ := os.ReadFile(filepath.Join(dir, "off", "pipe.html")); strings.Count(string(off), `data-g="C+"`) != 1 {
+	if off, _ := os.ReadFile(filepath.Join(dir, "off", "pipe.html")); strings.Count(string(off), `<span class="wb-gutter">C+ </span>`) != 1 {
 		t.Errorf("the offline page does not show the C+ line")
 	}
 	env := map[string]string{"NO_COLOR": "1"}

@@ -30,7 +30,7 @@ func TestCapturedOnlyLabCountsAgree(t *testing.T) {
 			t.Errorf("%s shows the captured-only lab as verified", name)
 		}
 	}
-	if strings.Count(string(page), `wb-badge-captured">captured from the embedded lab server`) != 2 || strings.Contains(string(page), "wb-badge-verified") {
+	if strings.Count(string(page), `<figcaption class="wb-badge wb-badge-captured" title="captured from the embedded lab server`) != 2 || strings.Contains(string(page), "wb-badge-verified") {
 		t.Errorf("page badges are not both captured:\n%s", textOf(string(page)))
 	}
 
@@ -81,7 +81,8 @@ func TestExpectedFailureShownAsSuch(t *testing.T) {
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, "out", "refused.html"))
 	for _, want := range []string{
-		`<figcaption class="wb-badge wb-badge-expected">expected failure met: refused with 550, as the lab expects; verified against the embedded lab server`,
+		`<figcaption class="wb-badge wb-badge-expected" title="expected failure met: refused with 550, as the lab expects; verified against the embedded lab server`,
+		`<span class="wb-badge-word">expected 550</span>`,
 		`<span class="wb-lab-count">1 of 1 session passed: 1 expected failure met</span>`,
 	} {
 		if !strings.Contains(string(page), want) {

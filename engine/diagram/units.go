@@ -153,14 +153,7 @@ func Units(events []protocols.Event, proto string) []Unit {
 	return out
 }
 
-// lineBytes is a line's size on the wire as recorded: its text and CRLF,
-// or no line end at all for bytes that stopped without one.
-func lineBytes(ev protocols.Event) int {
-	if ev.NoEOL {
-		return len(ev.Text)
-	}
-	return len(ev.Text) + 2
-}
+func lineBytes(ev protocols.Event) int { return ev.WireLen() }
 
 func family(proto string) string {
 	p := strings.ToLower(proto)
@@ -259,6 +252,10 @@ func isDigits(s string) bool {
 func smtpIntermediate(s string) bool {
 	return len(s) >= 3 && (s[:3] == "354" || s[:3] == "334")
 }
+
+// Negative reports whether a server line is a refusal (the transcript
+// marks the whole line).
+func Negative(proto, line string) bool { return negative(family(proto), line) }
 
 // negative reports a refusal: an SMTP 4xx/5xx, POP3 -ERR, an IMAP NO or
 // BAD completion, an HTTP 4xx/5xx status.

@@ -50,7 +50,7 @@ func TestCSS(t *testing.T) {
 	for _, want := range []string{
 		"@media (prefers-color-scheme: dark) {",
 		".wb-code .k, .wb-transcript .k {",
-		".wb-transcript .wb-gutter::before { content: attr(data-g); }",
+		".wb-transcript .wb-gutter { flex: none; width: 3ch; white-space: pre;",
 		".wb-transcript .wb-line .gi {",
 		".wb-transcript .wb-ctl {",
 		"overflow-x: auto",

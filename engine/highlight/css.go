@@ -53,15 +53,14 @@ func indent(s, ind string) string {
 }
 
 // transcriptCSS lays out transcripts: a flex line of gutter and text, long
-// lines wrapping inside the box so the page never widens, the prefix drawn
-// from data-g so it is neither selected nor copied.
+// lines wrapping inside the box so the page never widens, the prefix in a
+// gutter of its own.
 const transcriptCSS = `.wb-code, .wb-transcript { box-sizing: border-box; max-width: 100%; overflow-x: auto; }
 .wb-code { white-space: pre; }
 .wb-transcript { white-space: pre-wrap; overflow-wrap: anywhere; tab-size: 4; }
 .wb-transcript > code { display: block; white-space: inherit; background: none; padding: 0; }
 .wb-transcript .wb-line { display: flex; }
-.wb-transcript .wb-gutter { flex: none; width: 3ch; -webkit-user-select: none; user-select: none; }
-.wb-transcript .wb-gutter::before { content: attr(data-g); }
+.wb-transcript .wb-gutter { flex: none; width: 3ch; white-space: pre; overflow: hidden; }
 .wb-transcript .wb-text { flex: 1 1 auto; min-width: 0; }
 .wb-transcript .wb-n .wb-text { font-style: italic; }
 .wb-transcript .wb-err { font-weight: 600; border-left: 3px solid; margin-left: -6px; padding-left: 3px; }
@@ -85,6 +84,9 @@ const transcriptLightCSS = `.wb-transcript .wb-c .wb-gutter { color: #0550ae; }
 .wb-transcript .wb-line .gt { color: #953800; }
 .wb-transcript .wb-line .gr { color: #a40e26; }
 .wb-transcript .wb-line .na { color: #6639ba; }
+.wb-transcript .wb-line.wb-s .kr { color: inherit; }
+.wb-transcript .wb-line.wb-neg, .wb-transcript .wb-line.wb-neg .wb-text span { color: #a40e26; }
+.wb-transcript .wb-line.wb-neg { background-color: #ffebe9; }
 `
 
 const transcriptDarkCSS = `.wb-transcript .wb-c .wb-gutter { color: #79c0ff; }
@@ -98,4 +100,7 @@ const transcriptDarkCSS = `.wb-transcript .wb-c .wb-gutter { color: #79c0ff; }
 .wb-transcript .wb-line .gt { color: #ffa657; }
 .wb-transcript .wb-line .gr { color: #ff7b72; }
 .wb-transcript .wb-line .na { color: #d2a8ff; }
+.wb-transcript .wb-line.wb-s .kr { color: inherit; }
+.wb-transcript .wb-line.wb-neg, .wb-transcript .wb-line.wb-neg .wb-text span { color: #ffa198; }
+.wb-transcript .wb-line.wb-neg { background-color: #3c1618; }
 `

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 
+	"github.com/wirebook/wirebook/engine/diagram"
 	"github.com/wirebook/wirebook/protocols"
 )
 
@@ -20,15 +21,18 @@ type TranscriptOptions struct {
 	// are folded into a <details>. 0 means DefaultFoldLines; negative
 	// never folds.
 	FoldLines int
+	// Open shows folded bodies unfolded (the block's open attribute): the
+	// fold stays, so a reader can still close it.
+	Open bool
 }
 
 // prefixLen is the length of "C: ", "C+ ", "S: " and "N: " in the lexed text.
 const prefixLen = 3
 
 // Transcript renders events as a <pre class="wb-transcript">, one
-// <span class="wb-line"> per event. The C:/S:/N: prefix is not text: it is
-// drawn by CSS from the gutter's data-g attribute, so copying a transcript
-// copies only what crossed the wire. Everything is escaped and control
+// <span class="wb-line"> per event, its C:/C+/S:/N: prefix as text in a
+// gutter: a copy keeps who said what and a screen reader reads it (the
+// copy button copies the client lines without it). Everything is escaped and control
 // characters are shown as visible escapes.
 func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) template.HTML {
 	fold := opts.FoldLines
@@ -60,7 +64,7 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 	b.WriteString(`"><code>`)
 	for i := 0; i < len(events); {
 		if !events[i].Payload {
-			writeLine(&b, events[i], clean[i], lines[i], subs[i])
+			writeLine(&b, events[i], proto, clean[i], lines[i], subs[i])
 			i++
 			continue
 		}
@@ -70,10 +74,10 @@ func Transcript(events []protocols.Event, proto string, opts TranscriptOptions) 
 		}
 		folded := fold > 0 && j-i > fold
 		if folded {
-			writeFold(&b, events[i:j], proto)
+			writeFold(&b, events[i:j], proto, opts.Open)
 		}
 		for k := i; k < j; k++ {
-			writeLine(&b, events[k], clean[k], lines[k], subs[k])
+			writeLine(&b, events[k], proto, clean[k], lines[k], subs[k])
 		}
 		if folded {
 			b.WriteString(`</details>`)
@@ -99,17 +103,22 @@ func attrWord(s string) string {
 }
 
 // writeFold opens the <details> for a run of payload lines; its summary
-// counts the lines and the bytes on the wire (each line plus CRLF).
-func writeFold(b *strings.Builder, run []protocols.Event, proto string) {
+// counts the lines and the bytes on the wire (each line with the line end
+// it really had).
+func writeFold(b *strings.Builder, run []protocols.Event, proto string, open bool) {
 	n := 0
 	for _, ev := range run {
-		n += len(ev.Text) + 2
+		n += ev.WireLen()
 	}
 	label := "message body"
 	if baseProto(proto) == "http" {
 		label = "body"
 	}
-	b.WriteString(`<details class="wb-payload"><summary>`)
+	if open {
+		b.WriteString(`<details class="wb-payload" open><summary>`)
+	} else {
+		b.WriteString(`<details class="wb-payload"><summary>`)
+	}
 	b.WriteString(label)
 	b.WriteString(" — ")
 	b.WriteString(strconv.Itoa(len(run)))
@@ -131,11 +140,15 @@ func groupThousands(n int) string {
 	return b.String()
 }
 
-func lineClass(ev protocols.Event) string {
+func lineClass(ev protocols.Event, proto string) string {
 	switch ev.Kind {
 	case protocols.Client:
 		return "wb-line wb-c"
 	case protocols.Server:
+		if !ev.Payload && diagram.Negative(proto, ev.Text) {
+			// A refusal: the whole line is marked, not only its code.
+			return "wb-line wb-s wb-neg"
+		}
 		return "wb-line wb-s"
 	case protocols.Note:
 		if strings.HasPrefix(ev.Text, "error") {
@@ -146,16 +159,18 @@ func lineClass(ev protocols.Event) string {
 	return "wb-line"
 }
 
-func writeLine(b *strings.Builder, ev protocols.Event, clean string, toks []chroma.Token, subs []sub) {
-	cls := lineClass(ev)
+func writeLine(b *strings.Builder, ev protocols.Event, proto, clean string, toks []chroma.Token, subs []sub) {
+	cls := lineClass(ev, proto)
 	if ev.Payload {
 		cls += " wb-p"
 	}
 	b.WriteString(`<span class="`)
 	b.WriteString(cls)
-	b.WriteString(`"><span class="wb-gutter" data-g="`)
+	// The gutter is text, so a copy keeps the role and a screen reader
+	// reads it; the figure's legend says what the letters stand for.
+	b.WriteString(`"><span class="wb-gutter">`)
 	b.WriteString(ev.Prefix())
-	b.WriteString(`" aria-hidden="true"></span><span class="wb-text">`)
+	b.WriteString(` </span><span class="wb-text">`)
 	w := &htmlWriter{b: b, subs: subs}
 	if ev.Payload {
 		// Body lines are data: the lexer's guess at their structure is

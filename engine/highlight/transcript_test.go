@@ -32,7 +32,7 @@ func TestTranscriptEscapesServerText(t *testing.T) {
 			t.Errorf("Transcript output contains %q unescaped:\n%s", bad, got)
 		}
 	}
-	want := "220 <script>alert(\"x\")</script> & 'hi'\nEHLO <img src=x onerror=alert(1)>\n"
+	want := "S: 220 <script>alert(\"x\")</script> & 'hi'\nC: EHLO <img src=x onerror=alert(1)>\n"
 	if tc := textContent(got); tc != want {
 		t.Errorf("text content = %q, want %q", tc, want)
 	}
@@ -63,8 +63,8 @@ func TestTranscriptControlCharacters(t *testing.T) {
 			if raw := rawControl(got); raw >= 0 {
 				t.Errorf("Transcript(%q) has raw control %#x", tt.text, raw)
 			}
-			if tc := textContent(got); tc != tt.wantText+"\n" {
-				t.Errorf("text content = %q, want %q", tc, tt.wantText+"\n")
+			if tc := textContent(got); tc != "S: "+tt.wantText+"\n" {
+				t.Errorf("text content = %q, want %q", tc, "S: "+tt.wantText+"\n")
 			}
 		})
 	}
@@ -95,9 +95,9 @@ func TestTranscriptLines(t *testing.T) {
 		t.Errorf("Transcript wrapper wrong:\n%s", got)
 	}
 	for _, want := range []string{
-		`<span class="wb-line wb-n"><span class="wb-gutter" data-g="N:" aria-hidden="true"></span>`,
-		`<span class="wb-line wb-s"><span class="wb-gutter" data-g="S:" aria-hidden="true"></span><span class="wb-text"><span class="gi">220</span>`,
-		`<span class="wb-line wb-c"><span class="wb-gutter" data-g="C:" aria-hidden="true"></span><span class="wb-text"><span class="k">QUIT</span>`,
+		`<span class="wb-line wb-n"><span class="wb-gutter">N: </span>`,
+		`<span class="wb-line wb-s"><span class="wb-gutter">S: </span><span class="wb-text"><span class="gi">220</span>`,
+		`<span class="wb-line wb-c"><span class="wb-gutter">C: </span><span class="wb-text"><span class="k">QUIT</span>`,
 		`<span class="wb-line wb-n wb-err">`,
 		`<span class="wb-noeol"`,
 	} {
@@ -105,8 +105,8 @@ func TestTranscriptLines(t *testing.T) {
 			t.Errorf("Transcript output lacks %s\n%s", want, got)
 		}
 	}
-	// The prefixes are drawn by CSS, so they are not in the text.
-	wantText := "connected to mail (smtp, port 25)\n220 mail.example.com ESMTP\nQUIT\n221 2.0.0 Bye\nerror: the server closed the connection\npartial\n"
+	// The prefixes are text: a copy keeps who said what.
+	wantText := "N: connected to mail (smtp, port 25)\nS: 220 mail.example.com ESMTP\nC: QUIT\nS: 221 2.0.0 Bye\nN: error: the server closed the connection\nS: partial\n"
 	if tc := textContent(got); tc != wantText {
 		t.Errorf("text content = %q, want %q", tc, wantText)
 	}
@@ -240,6 +240,7 @@ func FuzzTranscript(f *testing.F) {
 		}
 		var want strings.Builder
 		for _, e := range events {
+			want.WriteString(e.Prefix() + " ")
 			want.WriteString(Neutralise(e.Text))
 			want.WriteByte('\n')
 		}

@@ -190,7 +190,11 @@ var KnownAttrs = map[string]string{
 	"expect":   "how the block is meant to end: ok, error, or a reply class such as 5xx",
 	"insecure": "\"true\" to skip certificate verification (shown on the page)",
 	"id":       "a name for the block, used in reports",
+	"open":     "show folded bodies unfolded (write open or open=true)",
 }
+
+// Open reports whether the block asks for its folds to be shown open.
+func (b *Block) Open() bool { return b.Attrs["open"] == "true" }
 
 // Load reads and parses a lab file.
 func Load(path string, isSession func(proto string) bool) (*Lab, error) {
@@ -268,6 +272,10 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 				continue
 			}
 			k, v, ok := strings.Cut(f, "=")
+			if f == "open" && exec == "" {
+				// A bare word, like HTML's: keep the block's folds open.
+				k, v, ok = "open", "true", true
+			}
 			if !ok || k == "" {
 				fail(b.Line, "attribute %q is not key=value", f)
 				continue

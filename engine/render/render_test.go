@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"flag"
+	"html/template"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -347,29 +348,35 @@ func TestPayloadFolding(t *testing.T) {
 func TestBadges(t *testing.T) {
 	tests := []struct {
 		view SessionView
-		text string
+		text, word string
 	}{
 		{SessionView{Status: StatusCaptured, Embedded: true, Software: "ESMTP wirebook", When: when},
-			"captured from the embedded lab server (ESMTP wirebook) on 2026-03-14; not verified: nothing written in the lab to compare with"},
+			"captured from the embedded lab server (ESMTP wirebook) on 2026-03-14; not verified: nothing written in the lab to compare with", "captured"},
 		{SessionView{Status: StatusExpected, Server: "school", When: when, Outcome: "refused with 550, as the lab expects"},
-			"expected failure met: refused with 550, as the lab expects; verified against school on 2026-03-14"},
+			"expected failure met: refused with 550, as the lab expects; verified against school on 2026-03-14", "expected 550"},
 		{SessionView{Status: StatusVerified, Server: "school", When: when},
-			"verified against school on 2026-03-14"},
+			"verified against school on 2026-03-14", "verified"},
 		{SessionView{Status: StatusMismatch, Server: "school", When: when, Message: "line 9: 550, the lab says 250"},
-			"differs from school on 2026-03-14: line 9: 550, the lab says 250"},
+			"differs from school on 2026-03-14: line 9: 550, the lab says 250", "differs"},
 		{SessionView{Status: StatusFailed, Server: "school", When: when, Insecure: true, Message: "connection refused"},
-			"failed against school on 2026-03-14: connection refused; TLS certificate NOT verified"},
+			"failed against school on 2026-03-14: connection refused; TLS certificate NOT verified", "failed"},
 		{SessionView{Status: StatusOffline, Server: "school"},
-			"not run: transcript as written in the lab"},
+			"not run: transcript as written in the lab", "offline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.view.Status, func(t *testing.T) {
 			tt.view.Proto = "smtp"
 			tt.view.Events = []protocols.Event{c("NOOP"), s("250 Ok")}
 			got := string(sessionHTML(&tt.view))
-			want := `<figcaption class="wb-badge wb-badge-` + tt.view.Status + `">` + tt.text + `</figcaption>`
-			if !strings.Contains(got, want) {
-				t.Errorf("badge:\n got: %s\nwant: %s", firstMatch(got, `<figcaption[^>]*>[^<]*</figcaption>`), want)
+			// One short line (icon, word, server); the whole sentence is
+			// its tooltip and, for screen readers and print, its detail.
+			esc := template.HTMLEscapeString(tt.text)
+			want := `<figcaption class="wb-badge wb-badge-` + tt.view.Status + `" title="` + esc + `">`
+			if !strings.Contains(got, want) || !strings.Contains(got, `<span class="wb-badge-detail">: `+esc+`</span></figcaption>`) {
+				t.Errorf("badge:\n got: %s\nwant: %s", firstMatch(got, `<figcaption.*?</figcaption>`), want)
+			}
+			if w := `<span class="wb-badge-word">` + tt.word + `</span>`; !strings.Contains(got, w) {
+				t.Errorf("status word: want %s in %s", w, firstMatch(got, `<figcaption.*?</figcaption>`))
 			}
 			if !strings.Contains(got, `<figure class="wb-session wb-session-`+tt.view.Status+`"`) {
 				t.Errorf("figure lacks its status class:\n%s", got)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wirebook/wirebook/engine"
+	"github.com/wirebook/wirebook/engine/diagram"
 	"github.com/wirebook/wirebook/engine/highlight"
 	"github.com/wirebook/wirebook/internal/printable"
 	"github.com/wirebook/wirebook/protocols"
@@ -42,6 +43,7 @@ type SessionView struct {
 	// which says what the names its code uses stand for.
 	Exec  string
 	Names bool
+	Open  bool // the block's open attribute: folded bodies shown unfolded
 }
 
 // LabPage is one lab to render.
@@ -71,7 +73,7 @@ func ViewsFromResults(r *engine.LabResult) map[int]*SessionView {
 		safe := printable.String
 		v := &SessionView{Proto: s.Block.Proto, Events: s.ShownEvents(), Status: s.Status, Server: safe(s.Server),
 			Software: safe(s.Software), Embedded: s.Embedded, Insecure: s.Insecure, When: s.When, Message: safe(s.Reason), Outcome: safe(s.Outcome),
-			Exec: s.Block.Exec}
+			Exec: s.Block.Exec, Open: s.Block.Open()}
 		if v.Exec != "" && !named {
 			v.Names, named = true, true
 		}
@@ -102,7 +104,7 @@ func safeLines(s string) string {
 func sessionHTML(s *SessionView) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<figure class="wb-session wb-session-%s" data-proto="%s">`, s.Status, template.HTMLEscapeString(s.Proto))
-	fmt.Fprintf(&b, `<figcaption class="wb-badge wb-badge-%s">%s</figcaption>`, s.Status, template.HTMLEscapeString(badgeText(s)))
+	b.WriteString(statusLine(s))
 	copyLabel := "Copy client lines"
 	if s.Exec != "" {
 		b.WriteString(string(highlight.Repl(s.Events, s.Exec)))
@@ -111,7 +113,11 @@ func sessionHTML(s *SessionView) template.HTML {
 			copyLabel = "Copy commands"
 		}
 	} else {
-		b.WriteString(string(highlight.Transcript(s.Events, s.Proto, highlight.TranscriptOptions{})))
+		b.WriteString(transcriptLegend)
+		b.WriteString(string(highlight.Transcript(s.Events, s.Proto, highlight.TranscriptOptions{Open: s.Open})))
+		if len(s.Events) > 0 {
+			b.WriteString(string(diagram.Figure(s.Events, s.Proto)))
+		}
 	}
 	if s.Detail != "" {
 		fmt.Fprintf(&b, `<details class="wb-mismatch" open><summary>What differs from the lab</summary><pre>%s</pre></details>`, template.HTMLEscapeString(s.Detail))
@@ -122,6 +128,10 @@ func sessionHTML(s *SessionView) template.HTML {
 	fmt.Fprintf(&b, `<button class="wb-copy" type="button" hidden>%s</button></figure>`, copyLabel)
 	return template.HTML(b.String())
 }
+
+// transcriptLegend tells a screen reader (and a print of a page cut from
+// its context) what the letters in a transcript's gutter stand for.
+const transcriptLegend = `<p class="wb-sr">Transcript: C: lines were sent by the client, C+ lines sent right behind the line before without waiting, S: lines by the server, N: notes by wirebook.</p>`
 
 // namesHTML says what the names of a lab's code stand for, and how a
 // student gets them for their own lab servers.
