@@ -347,7 +347,7 @@ func TestPayloadFolding(t *testing.T) {
 
 func TestBadges(t *testing.T) {
 	tests := []struct {
-		view SessionView
+		view       SessionView
 		text, word string
 	}{
 		{SessionView{Status: StatusCaptured, Embedded: true, Software: "ESMTP wirebook", When: when},
