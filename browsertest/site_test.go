@@ -90,6 +90,7 @@ type pageFacts struct {
 	CopyButtons    int      `json:"copyButtons"`
 	CopyShown      int      `json:"copyShown"`
 	WideBlocks     []string `json:"wideBlocks"`
+	Checks         pageChecks
 }
 
 // inspectJS gathers pageFacts in the page.
@@ -118,10 +119,10 @@ const inspectJS = `(() => {
     prompt: pr ? getComputedStyle(pr, '::before').content : '',
     promptSelect: pr ? getComputedStyle(pr).userSelect : '',
     promptText: q('.wb-prompt').filter(p => p.textContent !== '').length,
-    gutterC: gc ? getComputedStyle(gc, '::before').content : '',
-    gutterS: gs ? getComputedStyle(gs, '::before').content : '',
+    gutterC: gc ? gc.textContent : '',
+    gutterS: gs ? gs.textContent : '',
     gutterSelect: gc ? getComputedStyle(gc).userSelect : '',
-    gutterText: q('.wb-gutter').filter(g => g.textContent !== '').length,
+    gutterText: q('.wb-gutter').filter(g => g.textContent === '').length,
     tocLinks: q('nav.wb-toc a[href^="#"]').length,
     brokenTOC: q('nav.wb-toc a[href^="#"], a.wb-anchor').filter(a => !document.getElementById(decodeURIComponent(a.hash.slice(1)))).map(a => a.hash),
     anchors: q('h2[id] > a.wb-anchor, h3[id] > a.wb-anchor').length,
@@ -198,6 +199,7 @@ func TestSiteInChromium(t *testing.T) {
 			t.Run(vp.name+"/"+page, func(t *testing.T) {
 				f := b.visit(t, base, page)
 				checkPage(t, vp, page, f)
+				checkPageChecks(t, vp, page, f.Checks)
 				if vp.name == viewports[0].name {
 					if page == "index.html" {
 						index = f
@@ -254,6 +256,9 @@ func (b *browser) visit(t *testing.T, base, page string) pageFacts {
 	}
 	var f pageFacts
 	if err := b.evaluate(inspectJS, &f); err != nil {
+		t.Fatalf("%s: %v", page, err)
+	}
+	if err := b.evaluate(checksJS, &f.Checks); err != nil {
 		t.Fatalf("%s: %v", page, err)
 	}
 	for _, e := range b.takeEvents() {
@@ -386,11 +391,12 @@ func checkPage(t *testing.T, vp viewport, page string, f pageFacts) {
 		if f.ClientLines == 0 || f.ServerLines == 0 {
 			t.Errorf("transcripts have %d C: and %d S: lines, want both", f.ClientLines, f.ServerLines)
 		}
-		if f.GutterC != `"C:"` || f.GutterS != `"S:"` {
-			t.Errorf("gutters draw %s and %s, want \"C:\" and \"S:\"", f.GutterC, f.GutterS)
+		// The role is text: read out and kept in a copy.
+		if f.GutterC != "C: " || f.GutterS != "S: " {
+			t.Errorf("gutters hold %q and %q, want \"C: \" and \"S: \"", f.GutterC, f.GutterS)
 		}
-		if f.GutterText != 0 || f.GutterSelect != "none" {
-			t.Errorf("the gutter would be copied: %d gutters hold text, user-select %q", f.GutterText, f.GutterSelect)
+		if f.GutterText != 0 || f.GutterSelect == "none" {
+			t.Errorf("the role would be lost in a copy: %d gutters without text, user-select %q", f.GutterText, f.GutterSelect)
 		}
 	}
 	if vp.scripts && f.CopyShown != f.CopyButtons {
