@@ -89,3 +89,22 @@ func TestServerNameIsNeverEmpty(t *testing.T) {
 		t.Errorf("serverName = %q", got)
 	}
 }
+
+// A block on implicit TLS whose handshake fails sends nothing at all.
+func TestFailedImplicitTLSSendsNothing(t *testing.T) {
+	for _, proto := range []string{"smtp", "pop3", "imap"} {
+		t.Run(proto, func(t *testing.T) {
+			srv := hostileserver.Start(t, proto, hostileserver.Normal, hostileserver.Options{})
+			lab := strings.Replace(hostileLab(srv, " tls=implicit", tlsLogins[proto]), "{"+proto+":", "{"+proto+"s:", 1)
+			inTempCourse(t, map[string]string{"tls.md": lab})
+			env := map[string]string{"BOB_PASSWORD": "Zq9-not-for-clear-text"}
+			status, stdout, stderr := runCLI(t, env, "", "run", "labs/tls.md")
+			if status == exitOK || !strings.Contains(stdout+stderr, "TLS handshake failed") {
+				t.Errorf("exit %d:\n%s\n%s", status, stdout, stderr)
+			}
+			if got := srv.Received(); strings.Contains(got, "bob") || strings.Contains(got, "CAPA") || strings.Contains(got, "EHLO") || strings.Contains(got, "CAPABILITY") {
+				t.Errorf("the server received a client line in clear: %q", got)
+			}
+		})
+	}
+}
