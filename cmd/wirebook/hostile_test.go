@@ -246,3 +246,32 @@ func clipped(s string) string {
 	}
 	return s
 }
+
+// A page built from the cache is the page the live run built, byte for
+// byte, even when the server sent invalid UTF-8 (JSON strings cannot hold
+// it: the cache keeps such lines as bytes).
+func TestCachedPageEqualsLivePageForInvalidUTF8(t *testing.T) {
+	srv := hostileserver.Start(t, "smtp", hostileserver.Payload, hostileserver.Options{})
+	dir := inTempCourse(t, map[string]string{"payload.md": hostileLabSource(srv, "", "C: EHLO client.example\nC: QUIT\n")})
+	if status, _, stderr := runCLI(t, nil, "", "build", "--out", "live", "labs"); status != exitOK {
+		t.Fatalf("live build: exit %d\n%s", status, stderr)
+	}
+	received := len(srv.Received())
+	if status, _, stderr := runCLI(t, nil, "", "build", "--out", "cached", "labs"); status != exitOK {
+		t.Fatalf("cached build: exit %d\n%s", status, stderr)
+	}
+	if len(srv.Received()) != received {
+		t.Fatalf("the second build contacted the server; it should have used the cache")
+	}
+	live, err1 := os.ReadFile(filepath.Join(dir, "live", "payload.html"))
+	cached, err2 := os.ReadFile(filepath.Join(dir, "cached", "payload.html"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if string(live) != string(cached) {
+		t.Errorf("the page built from the cache differs from the live one")
+	}
+	if !strings.Contains(string(live), `\xff`) {
+		t.Errorf("the live page does not show the server's invalid byte as \\xff")
+	}
+}
