@@ -138,3 +138,87 @@ func checkPageChecks(t *testing.T, vp viewport, page string, c pageChecks) {
 		t.Errorf("no sequence diagram")
 	}
 }
+
+// navFacts are the course sidebar and the search as a reader finds them.
+type navFacts struct {
+	Nav         bool     `json:"nav"`
+	Links       []string `json:"links"`
+	Current     []string `json:"current"`
+	Statuses    int      `json:"statuses"`
+	FoldOpen    bool     `json:"foldOpen"`
+	Hits        []string `json:"hits"`
+	FirstBottom float64  `json:"firstBottom"`
+	InnerHeight float64  `json:"innerHeight"`
+}
+
+// searchWord is in the IMAP lab's pipelined transcript (a tag) and
+// nowhere else in the course.
+const searchWord = "A0005"
+
+// navJS waits for the sidebar (course.js is loaded by script), then types
+// searchWord into the search box and waits for the results.
+const navJS = `(async () => {
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  const wait = async f => { for (let i = 0; i < 100; i++) { if (f()) return true; await sleep(50); } return false; };
+  const first = document.querySelector('.wb-index-nav a, .wb-lab-list a');
+  const r = first ? first.getBoundingClientRect() : null;
+  const nav = document.getElementById('wb-course');
+  if (!nav) return {nav: false, firstBottom: r ? r.bottom : -1, innerHeight: innerHeight};
+  // Without scripts (timers do not run either) the sidebar is its link.
+  if (nav.querySelector('form.wb-search').hidden) return {nav: true, firstBottom: r ? r.bottom : -1, innerHeight: innerHeight};
+  await wait(() => nav.querySelectorAll('.wb-course-list a').length > 0);
+  const links = Array.from(nav.querySelectorAll('.wb-course-list a'));
+  const input = nav.querySelector('input[type=search]');
+  let hits = [];
+  if (input && !nav.querySelector('form').hidden) {
+    input.value = '` + searchWord + `';
+    input.dispatchEvent(new Event('input'));
+    await wait(() => nav.querySelector('.wb-search-count'));
+    hits = Array.from(nav.querySelectorAll('.wb-search-results a')).map(a => a.getAttribute('href'));
+    input.value = '';
+    input.dispatchEvent(new Event('input'));
+  }
+  return {
+    nav: true,
+    links: links.map(a => a.getAttribute('href')),
+    current: links.filter(a => a.getAttribute('aria-current') === 'page').map(a => a.getAttribute('href')),
+    statuses: nav.querySelectorAll('.wb-course-list .wb-status').length,
+    foldOpen: nav.querySelector('details').open,
+    hits: hits,
+    firstBottom: r ? r.bottom : -1,
+    innerHeight: innerHeight,
+  };
+})()`
+
+func checkNav(t *testing.T, vp viewport, page string, labPages []string, n navFacts) {
+	t.Helper()
+	if page == "index.html" && vp.mobile && (n.FirstBottom < 0 || n.FirstBottom > n.InnerHeight) {
+		t.Errorf("phone: the first lab link ends at %.0f px, below the first screen (%.0f px)", n.FirstBottom, n.InnerHeight)
+	}
+	if !n.Nav {
+		t.Errorf("no course sidebar (nav#wb-course)")
+		return
+	}
+	if !vp.scripts {
+		return
+	}
+	if strings.Join(n.Links, " ") != strings.Join(labPages, " ") {
+		t.Errorf("sidebar lists %v, want every lab %v", n.Links, labPages)
+	}
+	if n.Statuses != len(labPages) {
+		t.Errorf("sidebar shows %d statuses for %d labs", n.Statuses, len(labPages))
+	}
+	wantCurrent := ""
+	if page != "index.html" {
+		wantCurrent = page
+	}
+	if strings.Join(n.Current, " ") != wantCurrent {
+		t.Errorf("sidebar marks %v as the current lab, want %q", n.Current, wantCurrent)
+	}
+	if n.FoldOpen == vp.mobile {
+		t.Errorf("sidebar open=%v at %d px: want it folded on a phone and open on a wide screen", n.FoldOpen, vp.width)
+	}
+	if strings.Join(n.Hits, " ") != "04-imap.html" {
+		t.Errorf("searching %q finds %v, want the IMAP lab", searchWord, n.Hits)
+	}
+}

@@ -91,6 +91,7 @@ type pageFacts struct {
 	CopyShown      int      `json:"copyShown"`
 	WideBlocks     []string `json:"wideBlocks"`
 	Checks         pageChecks
+	Nav            navFacts
 }
 
 // inspectJS gathers pageFacts in the page.
@@ -189,6 +190,16 @@ func TestSiteInChromium(t *testing.T) {
 		}
 	}
 
+	// The labs in course order, as the index lists them: what the
+	// sidebar must list.
+	indexHTML, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var courseOrder []string
+	for _, m := range regexp.MustCompile(`<h3 class="wb-lab-title"><a href="([^"]+)"`).FindAllStringSubmatch(string(indexHTML), -1) {
+		courseOrder = append(courseOrder, m[1])
+	}
 	totalSessions := 0
 	var index pageFacts
 	for _, vp := range viewports {
@@ -200,6 +211,7 @@ func TestSiteInChromium(t *testing.T) {
 				f := b.visit(t, base, page)
 				checkPage(t, vp, page, f)
 				checkPageChecks(t, vp, page, f.Checks)
+				checkNav(t, vp, page, courseOrder, f.Nav)
 				if vp.name == viewports[0].name {
 					if page == "index.html" {
 						index = f
@@ -259,6 +271,9 @@ func (b *browser) visit(t *testing.T, base, page string) pageFacts {
 		t.Fatalf("%s: %v", page, err)
 	}
 	if err := b.evaluate(checksJS, &f.Checks); err != nil {
+		t.Fatalf("%s: %v", page, err)
+	}
+	if err := b.evaluate(navJS, &f.Nav); err != nil {
 		t.Fatalf("%s: %v", page, err)
 	}
 	for _, e := range b.takeEvents() {

@@ -96,6 +96,7 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 		if l.old != nil && l.old.Page == render.PageKey(l.old.Key, course, prev, next) {
 			if _, err := os.Stat(filepath.Join(out, l.entry.Href)); err == nil {
 				results[i], summaries[i] = &engine.LabResult{Path: l.path}, l.old.Summary
+				w.KeepWords(l.entry.Href)
 				mu.Lock()
 				record[l.file] = *l.old
 				mu.Unlock()

@@ -37,6 +37,7 @@ type SiteWriter struct {
 	mu      sync.Mutex
 	oldKeys map[string]string // page fingerprints of the last build
 	keys    map[string]string // and of this one
+	words   map[string]string // each page's words, for assets/search.js
 }
 
 // fingerprintFile, in Course.PageCache, maps each page to the fingerprint
@@ -53,7 +54,7 @@ func NewSiteWriter(out string, course Course, entries []site.LabSummary) (*SiteW
 	if err := os.MkdirAll(filepath.Join(out, "assets"), 0o755); err != nil {
 		return nil, err
 	}
-	w := &SiteWriter{out: out, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}}
+	w := &SiteWriter{out: out, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}, words: map[string]string{}}
 	if course.PageCache != "" {
 		// A missing or unreadable file only costs a render of every page.
 		if data, err := os.ReadFile(filepath.Join(course.PageCache, fingerprintFile)); err == nil {
@@ -113,6 +114,7 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 		w.mu.Unlock()
 		if fresh {
 			if _, err := os.Stat(target); err == nil {
+				w.KeepWords(sum.Href)
 				return sum, nil
 			}
 		}
@@ -124,6 +126,7 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 		}
 		data.Body, data.TOC = r.Body, r.TOC
 	}
+	w.setWords(sum.Href, pageWords(template.HTMLEscapeString(data.Title)+" "+string(data.Body)))
 	var buf bytes.Buffer
 	buf.Grow(len(data.Body) + 8<<10)
 	if err := w.tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
@@ -154,6 +157,13 @@ func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 		return err
 	}
 	if err := writeAssets(filepath.Join(w.out, "assets")); err != nil {
+		return err
+	}
+	course, search := w.courseScripts(summaries)
+	if err := WriteFileAtomic(filepath.Join(w.out, "assets", "course.js"), course); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(w.out, "assets", "search.js"), search); err != nil {
 		return err
 	}
 	if c.PageCache != "" {

@@ -1,0 +1,123 @@
+package render
+
+import (
+	"encoding/json"
+	"html"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/wirebook/wirebook/internal/atomicfile"
+	"github.com/wirebook/wirebook/site"
+)
+
+// The course sidebar and the search read two scripts written once per
+// build (site/static/wirebook.js loads them): assets/course.js, the labs in
+// order with their statuses, and assets/search.js, each page's words.
+// Scripts, not JSON, so they load from file:// where fetch() is refused.
+// Pages do not inline the list, which would make a build quadratic in
+// the number of labs.
+
+// wordsDir, under Course.PageCache, keeps each page's words for the next
+// build, when the page itself is not rendered again.
+const wordsDir = "words"
+
+// pageWords is the set of words of a rendered page (prose, transcripts,
+// diagram labels), lowercased, each after a space: " a b c". The split is
+// wirebook.js's: letters, digits and @._- make words.
+func pageWords(body string) string {
+	seen := map[string]bool{}
+	var text strings.Builder
+	flush := func() {
+		for _, w := range strings.FieldsFunc(strings.ToLower(html.UnescapeString(text.String())), notWordRune) {
+			seen[w] = true
+		}
+		text.Reset()
+	}
+	for len(body) > 0 {
+		lt := strings.IndexByte(body, '<')
+		if lt < 0 {
+			text.WriteString(body)
+			break
+		}
+		text.WriteString(body[:lt])
+		text.WriteByte(' ')
+		gt := strings.IndexByte(body[lt:], '>')
+		if gt < 0 {
+			break
+		}
+		body = body[lt+gt+1:]
+		if text.Len() > 4096 {
+			flush()
+		}
+	}
+	flush()
+	words := make([]string, 0, len(seen))
+	for w := range seen {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	return " " + strings.Join(words, " ")
+}
+
+func notWordRune(r rune) bool {
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '@' || r == '.' || r == '_' || r == '-')
+}
+
+// setWords records a page's words for search.js and keeps them for the
+// next build.
+func (w *SiteWriter) setWords(href, words string) {
+	w.mu.Lock()
+	w.words[href] = words
+	w.mu.Unlock()
+	if c := w.course.PageCache; c != "" {
+		dir := filepath.Join(c, wordsDir)
+		if os.MkdirAll(dir, 0o755) == nil {
+			_ = atomicfile.ReplaceIfChanged(filepath.Join(dir, href+".txt"), []byte(words), 0o644)
+		}
+	}
+}
+
+// KeepWords takes a page's words from the last build, for a page that is
+// not rendered again.
+func (w *SiteWriter) KeepWords(href string) {
+	if c := w.course.PageCache; c != "" {
+		if data, err := os.ReadFile(filepath.Join(c, wordsDir, filepath.Base(href)+".txt")); err == nil {
+			w.mu.Lock()
+			w.words[href] = string(data)
+			w.mu.Unlock()
+		}
+	}
+}
+
+// courseScripts are assets/course.js and assets/search.js.
+func (w *SiteWriter) courseScripts(summaries []site.LabSummary) (course, search []byte) {
+	type lab struct {
+		T string `json:"t"`
+		H string `json:"h"`
+		S string `json:"s"`
+	}
+	type page struct {
+		H string `json:"h"`
+		T string `json:"t"`
+		W string `json:"w"`
+	}
+	labs := make([]lab, len(summaries))
+	pages := make([]page, 0, len(summaries))
+	w.mu.Lock()
+	for i, s := range summaries {
+		labs[i] = lab{T: s.Title, H: s.Href, S: s.Status}
+		if words, ok := w.words[s.Href]; ok {
+			pages = append(pages, page{H: s.Href, T: s.Title, W: words})
+		}
+	}
+	w.mu.Unlock()
+	// json.Marshal escapes <, > and & in strings, so the data cannot end
+	// the script.
+	l, _ := json.Marshal(map[string]any{"labs": labs})
+	p, _ := json.Marshal(pages)
+	return append(append([]byte("window.WIREBOOK_COURSE = "), l...), ";\n"...),
+		append(append([]byte("window.WIREBOOK_SEARCH = "), p...), ";\n"...)
+}
