@@ -99,7 +99,10 @@ type Options struct {
 	// Settle is a pause before each block after a lab's first.
 	Settle time.Duration
 	// NoExec runs session blocks but not the code of executable blocks
-	// (pycon, console, python run): their written output is shown.
+	// (pycon, console, python run): they are StatusOffline with their
+	// written output, never passed, and update leaves them as written. A
+	// lab the cache has fresh is still served from it (its code ran when
+	// it was cached); a run that skipped code is never cached.
 	NoExec bool
 }
 
@@ -373,7 +376,7 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 		res.Err = &lab.Error{File: path, Msg: err.Error()}
 		return
 	}
-	if e.opts.Cache != nil && !e.opts.Refresh && !e.opts.NoExec {
+	if e.opts.Cache != nil && !e.opts.Refresh {
 		// An environment's transcripts have their own cache file.
 		if f := e.opts.Cache.load(cacheKey); f != nil && allFresh(staleReasons(keys, f)) {
 			res.Sessions = e.fromCache(l, f)
@@ -431,7 +434,7 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 		}
 		var s *SessionResult
 		if e.opts.NoExec && b.Exec != "" {
-			s = &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline}
+			s = &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Reason: "not run (--no-exec)"}
 		} else {
 			s = run.session(ctx, b)
 			run.verify(s)
@@ -441,7 +444,7 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 			e.opts.Progress(ProgressEvent{Lab: path, Block: b.Index + 1, Blocks: len(l.Blocks), Done: true, Elapsed: time.Since(start)})
 		}
 	}
-	if e.opts.Cache != nil && !e.opts.NoExec {
+	if e.opts.Cache != nil && !(e.opts.NoExec && hasExec(l)) {
 		took := time.Since(started)
 		f := &cacheFile{Version: Version + "/" + cacheFormat, Lab: path, Duration: took, LastDuration: took}
 		if e.opts.Sharded {
@@ -462,6 +465,15 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 			res.Err = fmt.Errorf("%s: writing the transcript cache: %w", path, err)
 		}
 	}
+}
+
+func hasExec(l *lab.Lab) bool {
+	for _, b := range l.Blocks {
+		if b.Exec != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) parse(path string, src []byte) (*lab.Lab, error) {

@@ -283,3 +283,24 @@ func TestPythonRunFailsAtTheScriptLine(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
+
+func TestNoExecUsesButNeverWritesTheCache(t *testing.T) {
+	cache := &Cache{Dir: t.TempDir()}
+	path := writeLab(t, t.TempDir(), "x.md", "```pycon\n>>> 1\n1\n```\n\n```smtp\nC: EHLO client.example\nC: QUIT\n```\n")
+	noexec, _ := newTestEngine(t, Options{Cache: cache, NoExec: true})
+	r := noexec.RunLab(context.Background(), path)
+	if s := r.Sessions[0]; s.Status != StatusOffline || s.Cached {
+		t.Fatalf("--no-exec: %s cached=%v", s.Status, s.Cached)
+	}
+	if f := cache.load(path); f != nil {
+		t.Errorf("a run that skipped code was cached")
+	}
+	eng, _ := newTestEngine(t, Options{Cache: cache})
+	if r := eng.RunLab(context.Background(), path); r.Sessions[0].Status != StatusVerified {
+		t.Fatalf("run: %s %s", r.Sessions[0].Status, r.Sessions[0].Reason)
+	}
+	r = noexec.RunLab(context.Background(), path)
+	if s := r.Sessions[0]; s.Status != StatusVerified || !s.Cached {
+		t.Errorf("--no-exec with a fresh cache: %s cached=%v", s.Status, s.Cached)
+	}
+}

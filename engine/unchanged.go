@@ -28,10 +28,8 @@ func (e *Engine) InputFiles(r *LabResult) (files []string, ok bool) {
 	if e.opts.Offline {
 		return files, true
 	}
-	for _, b := range r.Lab.Blocks {
-		if b.Exec != "" {
-			return nil, false
-		}
+	if hasExec(r.Lab) {
+		return nil, false
 	}
 	for _, s := range r.Sessions {
 		if !s.Cached {

@@ -240,7 +240,7 @@ func cmdBuild(env *cliEnv, args []string) int {
 	offline := fs.Bool("offline", false, "contact no server: show the S: lines written in the labs")
 	noCache := fs.Bool("no-cache", false, "neither read nor write the transcript cache (.wirebook/cache)")
 	fromCache := fs.Bool("from-cache", false, "contact no server: every transcript comes from the cache (e.g. merged from the shards with 'wirebook report merge --cache'); a lab it cannot serve is an error")
-	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: show their written output")
+	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: show their written output, marked not run (a lab the transcript cache has fresh is still shown from it)")
 	var sel selection
 	sel.register(fs.FlagSet)
 	if st := parseFlags(fs, args); st >= 0 {

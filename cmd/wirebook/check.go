@@ -24,6 +24,7 @@ func cmdCheck(env *cliEnv, args []string) int {
 	explain := fs.Bool("explain", false, "say for each block whether the transcript cache is fresh, and if not why; runs nothing")
 	doUpdate := fs.Bool("update", false, "write the fresh transcripts into the labs (as 'wirebook update')")
 	force := fs.Bool("force", false, "with --update: write even when CI is set")
+	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: those are reported as not run, never as passed")
 	maxFailures := fs.Int("max-failures", 0, "stop starting labs once `N` labs have failed; the rest are reported as not run (0: run them all)")
 	var sel selection
 	sel.register(fs.FlagSet)
@@ -32,7 +33,7 @@ func cmdCheck(env *cliEnv, args []string) int {
 		return st
 	}
 	// check always asks the servers; it refreshes the cache as it goes.
-	eng, _, files, ok := common.open(env, "check", fs.Args(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true, MaxFailures: *maxFailures}, &sel)
+	eng, _, files, ok := common.open(env, "check", fs.Args(), engine.Options{Cache: &engine.Cache{Dir: cacheDir}, Refresh: true, MaxFailures: *maxFailures, NoExec: *noExec}, &sel)
 	if !ok {
 		return exitUsage
 	}
@@ -122,6 +123,9 @@ func printFailure(w io.Writer, r *engine.LabResult, s *engine.SessionResult) {
 			why = s.Note
 		}
 		fmt.Fprintf(w, "%s:%d: %s block %d captured, not verified: %s\n", path, line, s.Block.Proto, s.Block.Index+1, why)
+		return
+	case engine.StatusOffline:
+		fmt.Fprintf(w, "%s:%d: %s block %d not run (--no-exec): its written output was not checked\n", path, line, s.Block.Proto, s.Block.Index+1)
 		return
 	default:
 		fmt.Fprintf(w, "%s:%d: %s block %d failed against %s: %s\n", path, s.FailureLine(), s.Block.Proto, s.Block.Index+1, serverName(s), highlight.Neutralise(s.Reason))
@@ -308,12 +312,13 @@ func cmdUpdate(env *cliEnv, args []string) int {
 	fs.BoolVar(&opts.dryRun, "dry-run", false, "print the changes as a diff; write nothing")
 	fs.BoolVarP(&opts.interactive, "interactive", "i", false, "review each changed block: accept (y), reject (n) or quit (q)")
 	fs.BoolVar(&opts.force, "force", false, "write even when the CI environment variable is set")
+	noExec := fs.Bool("no-exec", false, "run the session blocks but not the code of pycon, console and python run blocks: those are left exactly as written")
 	var sel selection
 	sel.register(fs.FlagSet)
 	if st := parseFlags(fs, args); st >= 0 {
 		return st
 	}
-	eng, _, files, ok := common.open(env, "update", fs.Args(), engine.Options{}, &sel)
+	eng, _, files, ok := common.open(env, "update", fs.Args(), engine.Options{NoExec: *noExec}, &sel)
 	if !ok {
 		return exitUsage
 	}

@@ -67,13 +67,63 @@ func TestExecBlocksCheckAndUpdate(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	// --no-exec needs no interpreter and says the code did not run.
+	// --no-exec needs no interpreter and says the code did not run; a lab
+	// the cache has fresh is shown from it (the code ran when it was
+	// cached: this process still knows python3's version, so the key
+	// matches).
 	t.Setenv("PATH", t.TempDir())
 	if status, _, stderr := runCLI(t, nil, "", "build", "--no-exec", "--out", "site2", "labs"); status != exitOK {
 		t.Fatalf("build --no-exec: exit %d %s", status, stderr)
 	}
 	page, _ = os.ReadFile(filepath.Join(dir, "site2", "exec.html"))
+	if !strings.Contains(string(page), "verified against the embedded lab server (Python 3.") || strings.Contains(string(page), "not run") {
+		t.Errorf("--no-exec page from the cache:\n%s", textOf(string(page)))
+	}
+	if status, _, stderr := runCLI(t, nil, "", "build", "--no-exec", "--no-cache", "--out", "site3", "labs"); status != exitOK {
+		t.Fatalf("build --no-exec --no-cache: exit %d %s", status, stderr)
+	}
+	page, _ = os.ReadFile(filepath.Join(dir, "site3", "exec.html"))
 	if !strings.Contains(string(page), "not run: output as written in the lab") || !strings.Contains(textOf(string(page)), "hello from the wirebook lab server") {
 		t.Errorf("--no-exec page:\n%s", textOf(string(page)))
+	}
+}
+
+// noExecLab has a pycon block whose written output is wrong, a session
+// and a console block: --no-exec must neither pass nor rewrite the code.
+const noExecLab = "# No exec\n\n```pycon\n>>> 1 + 1\n3\n```\n\n```smtp\nC: EHLO client.example\nC: QUIT\n```\n\n```console\n$ echo hi\n```\n"
+
+func TestNoExecCheckAndUpdate(t *testing.T) {
+	dir := inTempCourse(t, map[string]string{"x.md": noExecLab})
+	lab := filepath.Join(dir, "labs", "x.md")
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", t.TempDir()) // no python3, no bash: nothing may need them
+	if status, _, stderr := runCLI(t, nil, "", "update", "--no-exec", "labs"); status != exitOK {
+		t.Fatalf("update --no-exec: exit %d %s", status, stderr)
+	}
+	got, _ := os.ReadFile(lab)
+	if !strings.Contains(string(got), "S: 221 ") {
+		t.Errorf("update --no-exec did not write the session:\n%s", got)
+	}
+	if rest := string(got)[strings.Index(string(got), "```console"):]; !strings.HasPrefix(string(got), "# No exec\n\n```pycon\n>>> 1 + 1\n3\n```\n") || rest != "```console\n$ echo hi\n```\n" {
+		t.Errorf("update --no-exec changed an executable block:\n%s", got)
+	}
+	consoleLine := 1 + strings.Count(string(got)[:strings.Index(string(got), "```console")], "\n")
+	status, out, _ := runCLI(t, nil, "", "check", "--no-exec", "labs")
+	for _, want := range []string{"labs/x.md:3: pycon block 1 not run (--no-exec)", "labs/x.md:" + itoa(consoleLine) + ": console block 3 not run (--no-exec)", "1 passed, 2 failed: 1 verified, 2 not run (offline)\n"} {
+		if status != exitFailed || !strings.Contains(out, want) {
+			t.Errorf("check --no-exec: exit %d, want %q in\n%s", status, want, out)
+		}
+	}
+	_, out, _ = runCLI(t, nil, "", "check", "--no-exec", "--json", "labs")
+	if !strings.Contains(out, `"protocol": "pycon",
+      "status": "offline",
+      "passed": false`) {
+		t.Errorf("check --no-exec --json:\n%s", out)
+	}
+	// The wrong output was never compared: a real check finds it.
+	t.Setenv("PATH", path)
+	status, out, _ = runCLI(t, nil, "", "check", "labs")
+	if status != exitFailed || !strings.Contains(out, "labs/x.md:5: pycon block 1 differs") {
+		t.Errorf("check: exit %d\n%s", status, out)
 	}
 }
