@@ -352,7 +352,7 @@ func cmdRun(env *cliEnv, args []string) int {
 			case *compare:
 			case b.Exec != "":
 				// Code and its output as at the prompt: no C:/S: marks.
-				fmt.Fprintln(env.stdout, highlight.Neutralise(ev.Text))
+				fmt.Fprintln(env.stdout, highlight.ExecTerminalLine(ev, color))
 			default:
 				fmt.Fprintln(env.stdout, highlight.TerminalLine(ev, color))
 			}

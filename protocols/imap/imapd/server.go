@@ -139,7 +139,9 @@ func (s *Server) serveConn(conn net.Conn) {
 		}
 		s.mu.Unlock()
 	}()
-	newSession(s, conn).serve()
+	sess := newSession(s, conn)
+	sess.serve()
+	serverkit.EndTLS(sess.conn)
 }
 
 // shutdownGrace is how long Close lets sessions finish the command they

@@ -69,7 +69,11 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.cfg.Store == nil {
 		return errors.New("pop3d: Config.Store is required")
 	}
-	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).serve() })
+	return s.conns.Serve(l, func(c net.Conn) {
+		sess := newSession(s, c)
+		sess.serve()
+		serverkit.EndTLS(sess.conn)
+	})
 }
 
 // Close stops every listener and session and waits for their goroutines.

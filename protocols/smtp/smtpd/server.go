@@ -100,7 +100,11 @@ func New(cfg Config) *Server {
 // Serve accepts connections on l until Close, and returns nil then. A
 // listener from tls.NewListener gives implicit TLS (smtps).
 func (s *Server) Serve(l net.Listener) error {
-	return s.conns.Serve(l, func(c net.Conn) { newSession(s, c).run() })
+	return s.conns.Serve(l, func(c net.Conn) {
+		sess := newSession(s, c)
+		sess.run()
+		serverkit.EndTLS(sess.conn)
+	})
 }
 
 // Close stops every listener and session and waits for the sessions to end.
