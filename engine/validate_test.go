@@ -105,6 +105,7 @@ func TestValidationErrorsComeBeforeAnyConnection(t *testing.T) {
 		{"expect-code-imap", "```imap expect=550\nC: a1 LOGOUT\n```\n", []string{"1: expect=550: imap replies have no numeric codes"}},
 		{"port", "```smtp port=99999\nC: QUIT\n```\n", []string{"1: port=99999 is not a port number"}},
 		{"insecure", "```smtp insecure=yes\nC: QUIT\n```\n", []string{"1: insecure=yes: want insecure=true or insecure=false"}},
+		{"open", "```smtp open=yes\nC: QUIT\n```\n", []string{"1: open=yes: want open (or open=true) to keep folded bodies open, or open=false"}},
 		{"http-server-first", "```http\nS: HTTP/1.1 200 OK\nC: GET / HTTP/1.1\nC: Host: x\nC:\n```\n", []string{"2: an S: line before any C: line"}},
 		{"http-inside-request", "```http\nC: GET / HTTP/1.1\nS: HTTP/1.1 200 OK\nC: Host: x\nC:\n```\n", []string{"3: an S: line inside a request"}},
 		{"content-length", "```http\nC: POST /_lab/echo HTTP/1.1\nC: Host: x\nC: Content-Length: 12\nC:\nC: name=alice\nC: GET / HTTP/1.1\nC: Host: x\nC:\n```\n", []string{"4: Content-Length: 12 does not match the body: line 6 makes 10 bytes", "write Content-Length: 10"}},

@@ -254,3 +254,23 @@ func FuzzWireLimits(f *testing.F) {
 		}
 	})
 }
+
+// A bare LF is one byte on the wire, CRLF two: WireLen counts what came.
+func TestLineEndsAreRecordedForByteCounts(t *testing.T) {
+	w := dial(t, fakeServer(t, "200 crlf\r\nbody lf\nlast"), Limits{})
+	for range 2 {
+		if _, err := w.ReadLine(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _ = w.ReadLine() // "last" ends without a line end
+	ev := w.Events()
+	if len(ev) < 3 {
+		t.Fatalf("events = %+v", ev)
+	}
+	for i, want := range []int{len("200 crlf") + 2, len("body lf") + 1, len("last")} {
+		if got := ev[i].WireLen(); got != want {
+			t.Errorf("%q: WireLen %d, want %d (LF=%v NoEOL=%v)", ev[i].Text, got, want, ev[i].LF, ev[i].NoEOL)
+		}
+	}
+}

@@ -186,9 +186,11 @@ func command(units []Unit, seq int) *Unit {
 // mark draws a note across both lanes: connection opened or closed, TLS
 // started, an error.
 func mark(b *strings.Builder, u Unit, y int) {
-	icon := map[string]string{KindOpen: "▶ ", KindTLS: "🔒 ", KindClose: "■ ", KindError: "✗ ", KindNote: ""}[u.Kind]
+	// Geometric shapes, not emoji: they are in the monospace fonts a
+	// system has, so they never show as a missing glyph.
+	icon := map[string]string{KindOpen: "▶ ", KindTLS: "◆ ", KindClose: "■ ", KindError: "✗ ", KindNote: ""}[u.Kind]
 	fmt.Fprintf(b, `<g class="wb-d-mark wb-d-%s" data-ev="%d" data-kind="%s"><title>%s</title>`, u.Kind, u.First, u.Kind, esc(u.Text))
-	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="currentColor" fill-opacity="0.08" stroke-opacity="0.4"/>`, clientX-20, y-10, serverX-clientX+40, 18)
+	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="currentColor" fill-opacity="0.08" stroke-opacity="0.4"/>`, clientX-20, y-9, serverX-clientX+40, 16)
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" stroke="none" xml:space="preserve">%s</text>`, (clientX+serverX)/2, y+4, esc(icon+clip(u.Text)))
 	b.WriteString(`</g>`)
 }

@@ -148,6 +148,24 @@ func bodyLines(n, width int) []protocols.Event {
 	return out
 }
 
+// A fold counts the bytes that crossed the wire: a body sent with bare
+// LFs (an HTTP entity) is one byte a line shorter than with CRLF, and the
+// open option shows it unfolded.
+func TestFoldCountsRealLineEnds(t *testing.T) {
+	var events []protocols.Event
+	for range 9 {
+		events = append(events, protocols.Event{Kind: protocols.Server, Text: "abcd", Payload: true, LF: true})
+	}
+	got := string(Transcript(events, "http", TranscriptOptions{}))
+	if want := `<summary>body — 9 lines, 45 bytes</summary>`; !strings.Contains(got, want) {
+		t.Errorf("want %s in\n%s", want, got)
+	}
+	open := string(Transcript(events, "http", TranscriptOptions{Open: true}))
+	if !strings.Contains(open, `<details class="wb-payload" open><summary>`) {
+		t.Errorf("Open does not open the fold:\n%s", open)
+	}
+}
+
 func TestTranscriptFolding(t *testing.T) {
 	tests := []struct {
 		name        string

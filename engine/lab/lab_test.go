@@ -51,6 +51,23 @@ func TestParseBlocks(t *testing.T) {
 	}
 }
 
+func TestOpenAttribute(t *testing.T) {
+	for src, want := range map[string]bool{
+		"```pop3 open\nC: QUIT\n```\n":       true,
+		"```pop3 open=true\nC: QUIT\n```\n":  true,
+		"```pop3 open=false\nC: QUIT\n```\n": false,
+		"```pop3\nC: QUIT\n```\n":            false,
+	} {
+		l, err := Parse("lab.md", []byte(src), isProto)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if got := l.Blocks[0].Open(); got != want {
+			t.Errorf("%q: Open() = %v, want %v", src, got, want)
+		}
+	}
+}
+
 func TestParseErrorsHavePositions(t *testing.T) {
 	tests := []struct {
 		name, src, want string
