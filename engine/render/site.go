@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,7 +126,12 @@ func sessionHTML(s *SessionView) template.HTML {
 	if s.Names {
 		b.WriteString(namesHTML())
 	}
-	fmt.Fprintf(&b, `<button class="wb-copy" type="button" hidden>%s</button></figure>`, copyLabel)
+	// A button only where there is something to copy: the output block of
+	// a python run script has no client line (its code is shown apart).
+	if slices.ContainsFunc(s.Events, func(e protocols.Event) bool { return e.Kind == protocols.Client }) {
+		fmt.Fprintf(&b, `<button class="wb-copy" type="button" hidden>%s</button>`, copyLabel)
+	}
+	b.WriteString(`</figure>`)
 	return template.HTML(b.String())
 }
 
