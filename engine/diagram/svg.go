@@ -26,6 +26,7 @@ const (
 // diagrams can share a page.
 func SVG(events []protocols.Event, proto string) template.HTML {
 	units := Units(events, proto)
+	cmds := commands(units)
 	h := top + rowH*len(units) + 16
 	var b strings.Builder
 	b.Grow(400 * (len(units) + 2))
@@ -60,7 +61,7 @@ func SVG(events []protocols.Event, proto string) template.HTML {
 		y := top + rowH*i + rowH/2
 		switch u.Kind {
 		case KindCommand, KindBody, KindReply, KindUntagged:
-			arrow(&b, units, i, y)
+			arrow(&b, units, cmds, i, y)
 		default:
 			mark(&b, u, y)
 		}
@@ -90,7 +91,7 @@ func summary(units []Unit, proto string) string {
 	return fmt.Sprintf("Sequence diagram of the %s session: %d client arrows, %d server arrows, in the order they crossed the wire", family(proto), c, s)
 }
 
-func arrow(b *strings.Builder, units []Unit, i, y int) {
+func arrow(b *strings.Builder, units []Unit, cmds []int, i, y int) {
 	u := units[i]
 	fromC := u.Kind == KindCommand || u.Kind == KindBody
 	x1, x2 := clientX, serverX
@@ -105,7 +106,7 @@ func arrow(b *strings.Builder, units []Unit, i, y int) {
 		cls += " wb-d-pipelined"
 	}
 	fmt.Fprintf(b, `<g class="%s" data-ev="%d" data-kind="%s" data-seq="%d" data-answers="%d"><title>%s</title>`,
-		cls, u.First, u.Kind, u.Seq, u.Answers, esc(arrowTitle(units, i)))
+		cls, u.First, u.Kind, u.Seq, u.Answers, esc(arrowTitle(units, cmds, i)))
 	dash := ""
 	if u.Kind == KindUntagged {
 		dash = ` stroke-dasharray="5 4"`
@@ -135,7 +136,7 @@ func countLabel(u Unit) string {
 	return fmt.Sprintf("[%d lines, %s bytes]", u.Lines, strconv.Itoa(u.Bytes))
 }
 
-func arrowTitle(units []Unit, i int) string {
+func arrowTitle(units []Unit, cmds []int, i int) string {
 	u := units[i]
 	var t strings.Builder
 	switch u.Kind {
@@ -155,7 +156,7 @@ func arrowTitle(units []Unit, i int) string {
 		t.WriteString("server → client, untagged data (no tag)")
 	}
 	if u.Answers > 0 {
-		if c := command(units, u.Answers); c != nil {
+		if c := command(units, cmds, u.Answers); c != nil {
 			if u.Kind == KindUntagged {
 				fmt.Fprintf(&t, ", sent while command %d (%s) was waiting for its completion", u.Answers, clip(c.Text))
 			} else {
@@ -174,13 +175,23 @@ func arrowTitle(units []Unit, i int) string {
 	return t.String()
 }
 
-func command(units []Unit, seq int) *Unit {
-	for i := range units {
-		if units[i].Seq == seq {
-			return &units[i]
+// commands maps each command's number to its unit: a reply's link is
+// found in constant time, so a long session stays linear.
+func commands(units []Unit) []int {
+	idx := []int{-1}
+	for i, u := range units {
+		if u.Seq > 0 {
+			idx = append(idx, i)
 		}
 	}
-	return nil
+	return idx
+}
+
+func command(units []Unit, cmds []int, seq int) *Unit {
+	if seq <= 0 || seq >= len(cmds) {
+		return nil
+	}
+	return &units[cmds[seq]]
 }
 
 // mark draws a note across both lanes: connection opened or closed, TLS

@@ -2,12 +2,12 @@ package render
 
 import (
 	"encoding/json"
-	"html"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wirebook/wirebook/internal/atomicfile"
 	"github.com/wirebook/wirebook/site"
@@ -24,46 +24,72 @@ import (
 // build, when the page itself is not rendered again.
 const wordsDir = "words"
 
-// pageWords is the set of words of a rendered page (prose, transcripts,
-// diagram labels), lowercased, each after a space: " a b c". The split is
-// wirebook.js's: letters, digits and @._- make words.
+// pageWords is the set of words of a rendered page (prose and
+// transcripts), lowercased, each after a space: " a b c". The split is
+// wirebook.js's: letters, digits and @._- make words. One pass over the
+// page: markup and entities separate words, a diagram's <svg> is skipped
+// (its labels repeat the transcript's lines).
 func pageWords(body string) string {
-	seen := map[string]bool{}
-	var text strings.Builder
-	flush := func() {
-		for _, w := range strings.FieldsFunc(strings.ToLower(html.UnescapeString(text.String())), notWordRune) {
-			seen[w] = true
+	seen := make(map[string]struct{}, 256)
+	word := make([]byte, 0, 64)
+	end := func() {
+		if len(word) > 0 && len(word) <= 64 {
+			if _, ok := seen[string(word)]; !ok {
+				seen[string(word)] = struct{}{}
+			}
 		}
-		text.Reset()
+		word = word[:0]
 	}
-	for len(body) > 0 {
-		lt := strings.IndexByte(body, '<')
-		if lt < 0 {
-			text.WriteString(body)
-			break
-		}
-		text.WriteString(body[:lt])
-		text.WriteByte(' ')
-		gt := strings.IndexByte(body[lt:], '>')
-		if gt < 0 {
-			break
-		}
-		body = body[lt+gt+1:]
-		if text.Len() > 4096 {
-			flush()
+	for i := 0; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '<':
+			end()
+			if strings.HasPrefix(body[i:], "<svg") {
+				if j := strings.Index(body[i:], "</svg>"); j >= 0 {
+					i += j + len("</svg>")
+					continue
+				}
+			}
+			j := strings.IndexByte(body[i:], '>')
+			if j < 0 {
+				i = len(body)
+				continue
+			}
+			i += j + 1
+		case c == '&':
+			end()
+			if j := strings.IndexByte(body[i:], ';'); j >= 0 && j < 10 {
+				i += j + 1
+				continue
+			}
+			i++
+		case c < utf8.RuneSelf:
+			if 'A' <= c && c <= 'Z' {
+				word = append(word, c+'a'-'A')
+			} else if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '@' || c == '.' || c == '_' || c == '-' {
+				word = append(word, c)
+			} else {
+				end()
+			}
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(body[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				word = utf8.AppendRune(word, unicode.ToLower(r))
+			} else {
+				end()
+			}
+			i += n
 		}
 	}
-	flush()
+	end()
 	words := make([]string, 0, len(seen))
 	for w := range seen {
 		words = append(words, w)
 	}
 	sort.Strings(words)
 	return " " + strings.Join(words, " ")
-}
-
-func notWordRune(r rune) bool {
-	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '@' || r == '.' || r == '_' || r == '-')
 }
 
 // setWords records a page's words for search.js and keeps them for the

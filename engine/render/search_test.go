@@ -8,13 +8,13 @@ import (
 )
 
 func TestPageWordsTakesTextNotMarkup(t *testing.T) {
-	got := pageWords(`<p class="x">Send <code>A0005 FETCH</code> &amp; wait</p><svg><title>answers A0005</title></svg>`)
+	got := pageWords(`<p class="x">Send <code>A0005 FETCH</code> &amp; wait</p><svg><title>drawn A0005</title></svg> <b>Answers</b>`)
 	for _, w := range []string{" a0005", " fetch", " send", " wait", " answers"} {
 		if !strings.Contains(got+" ", w+" ") {
 			t.Errorf("words %q lack %q", got, w)
 		}
 	}
-	for _, bad := range []string{"class", "code", "svg", "amp", "title"} {
+	for _, bad := range []string{"class", "code", "svg", "amp", "title", "drawn"} {
 		if strings.Contains(got+" ", " "+bad+" ") {
 			t.Errorf("words %q include markup %q", got, bad)
 		}
