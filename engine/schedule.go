@@ -149,9 +149,6 @@ func NewSlotPool(slots []map[string]lab.ServerEntry) *SlotPool {
 	return p
 }
 
-// Size is the number of slots.
-func (p *SlotPool) Size() int { return len(p.slots) }
-
 func (p *SlotPool) acquire(ctx context.Context) (int, bool) {
 	select {
 	case i := <-p.free:
