@@ -314,3 +314,69 @@ func FuzzSVGMatchesReference(f *testing.F) {
 		sameSVG(t, fuzzEvents(data), proto)
 	})
 }
+
+// The line tests that units.go rewrote without copies give what the
+// string functions they replaced give (strings.ToUpper, strings.Fields,
+// concatenated prefixes), on every pair of fragments and random triples,
+// as they stand and in the place each test looks.
+func TestLineTestsMatchReference(t *testing.T) {
+	check := func(s string) {
+		if got, want := upper(s), strings.ToUpper(s) == s; got != want {
+			t.Fatalf("upper(%q) = %v, strings.ToUpper says %v", s, got, want)
+		}
+		f0, f1, ok := twoFields(s)
+		f := strings.Fields(s)
+		if ok != (len(f) >= 2) || len(f) >= 1 && f0 != f[0] || len(f) >= 2 && f1 != f[1] {
+			t.Fatalf("twoFields(%q) = %q, %q, %v; strings.Fields says %q", s, f0, f1, ok, f)
+		}
+		for _, line := range []string{s, s + " / HTTP/1.1", "HTTP/1.1" + s, "a1 " + s, "* " + s} {
+			if got, want := httpRequestLine(line), refHttpRequestLine(line); got != want {
+				t.Fatalf("httpRequestLine(%q) = %v, the reference says %v", line, got, want)
+			}
+			if got, want := imapResponseStart(line), refImapResponseStart(line); got != want {
+				t.Fatalf("imapResponseStart(%q) = %v, the reference says %v", line, got, want)
+			}
+			for _, p := range []string{"smtp", "pop3", "imap", "http"} {
+				if got, want := negative(p, line), refNegative(p, line); got != want {
+					t.Fatalf("negative(%q, %q) = %v, the reference says %v", p, line, got, want)
+				}
+			}
+		}
+	}
+	for _, a := range fragments {
+		for _, b := range fragments {
+			check(a + b)
+			check(a + " " + b)
+		}
+	}
+	r := rand.New(rand.NewPCG(13, 3))
+	for range 20000 {
+		check(fragments[r.IntN(len(fragments))] + fragments[r.IntN(len(fragments))] + " " + fragments[r.IntN(len(fragments))])
+	}
+}
+
+// Drawings written at once (a build renders pages in parallel) share no
+// buffer: each is the reference's, under the race detector too.
+func TestSVGConcurrentMatchesReference(t *testing.T) {
+	entries := corpus(t)
+	want := make([]string, len(entries))
+	for i, c := range entries {
+		want[i] = string(refFigure(c.events, c.proto))
+	}
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for k := range entries {
+				i := (k + g*len(entries)/4) % len(entries)
+				if got := string(Figure(entries[i].events, entries[i].proto)); got != want[i] {
+					t.Errorf("%s drawn concurrently differs from the reference:\n%s", entries[i].name, firstDifference(got, want[i]))
+					return
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}

@@ -1,11 +1,10 @@
 package diagram
 
 import (
-	"fmt"
-	"html"
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/wirebook/wirebook/protocols"
@@ -24,163 +23,313 @@ const (
 // SVG draws the events as a sequence diagram. The result holds only
 // escaped text and fixed markup; ids are not used, so any number of
 // diagrams can share a page.
+//
+// The drawing is written straight into one buffer grown once to about its
+// size: no fmt, no string per element (a course draws thousands).
 func SVG(events []protocols.Event, proto string) template.HTML {
-	units := Units(events, proto)
-	cmds := commands(units)
-	h := top + rowH*len(units) + 16
-	var b strings.Builder
-	b.Grow(400 * (len(units) + 2))
-	sum := summary(units, proto)
-	fmt.Fprintf(&b, `<svg class="wb-diagram-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="ui-monospace, monospace" font-size="12" fill="currentColor" stroke="currentColor">`,
-		width, h, attr(sum))
-	fmt.Fprintf(&b, `<title>%s</title>`, esc(sum))
-	// Lane heads and lifelines; after a TLS mark the lifelines are drawn
-	// thick: from there on the lines crossed encrypted.
-	fmt.Fprintf(&b, `<g class="wb-d-head" stroke="none"><text x="%d" y="18" text-anchor="middle" font-weight="bold">client</text><text x="%d" y="18" text-anchor="middle" font-weight="bold">server</text></g>`, clientX, serverX)
-	lifeFrom, thick := top-14, false
-	lifeline := func(to int) {
-		w := "1"
-		cls := "wb-d-life"
-		if thick {
-			w, cls = "3", "wb-d-life wb-d-secure"
-		}
-		for _, x := range []int{clientX, serverX} {
-			fmt.Fprintf(&b, `<line class="%s" x1="%d" y1="%d" x2="%d" y2="%d" stroke-width="%s" stroke-opacity="0.55"/>`, cls, x, lifeFrom, x, to, w)
-		}
-		lifeFrom = to
-	}
-	for i, u := range units {
-		if u.Kind == KindTLS {
-			lifeline(top + rowH*i + rowH/2)
-			thick = true
-		}
-	}
-	lifeline(h - 8)
-
-	for i, u := range units {
-		y := top + rowH*i + rowH/2
-		switch u.Kind {
-		case KindCommand, KindBody, KindReply, KindUntagged:
-			arrow(&b, units, cmds, i, y)
-		default:
-			mark(&b, u, y)
-		}
-	}
-	pipelineBrackets(&b, units)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) // #nosec G203 -- fixed markup and escaped text only
+	return draw(events, proto, "", "")
 }
+
+const (
+	figureOpen  = `<details class="wb-diagram"><summary>Sequence diagram</summary>`
+	figureClose = `</details>`
+)
 
 // Figure is SVG inside a <details> that is closed by default, for under
 // a transcript: the transcript stays the text, the picture is one click
 // away and prints (print CSS opens it).
 func Figure(events []protocols.Event, proto string) template.HTML {
-	return template.HTML(`<details class="wb-diagram"><summary>Sequence diagram</summary>` + string(SVG(events, proto)) + `</details>`) // #nosec G203 -- SVG escapes
+	return draw(events, proto, figureOpen, figureClose)
 }
 
-func summary(units []Unit, proto string) string {
-	c, s := 0, 0
-	for _, u := range units {
-		switch u.Kind {
-		case KindCommand, KindBody:
-			c++
-		case KindReply, KindUntagged:
-			s++
+// unitBufs holds slices for the units of the drawings being written: a
+// course draws thousands, and units do not outlive their drawing.
+var unitBufs = sync.Pool{New: func() any { return new([]Unit) }}
+
+// draw writes the drawing between before and after (fixed markup).
+func draw(events []protocols.Event, proto, before, after string) template.HTML {
+	buf := unitBufs.Get().(*[]Unit)
+	units := appendUnits((*buf)[:0], events, proto)
+	var w writer
+	w.Grow(len(before) + size(units) + len(after))
+	w.WriteString(before)
+	w.svg(units, proto)
+	w.WriteString(after)
+	if cap(units) <= 4096 {
+		clear(units) // the pool keeps no event's text alive
+		*buf = units[:0]
+		unitBufs.Put(buf)
+	}
+	return template.HTML(w.String()) // #nosec G203 -- fixed markup and escaped text only
+}
+
+// size is about the bytes of the drawing, a little more as a rule (the
+// course's and the golden transcripts' drawings fit): the fixed markup of
+// each unit, its text in the title and clipped on the arrow, the command
+// a reply names.
+func size(units []Unit) int {
+	n := 1000
+	for i := range units {
+		t := len(units[i].Text)
+		n += 460 + t + min(t, maxText)
+		if units[i].Answers > 0 {
+			n += maxText
 		}
 	}
-	return fmt.Sprintf("Sequence diagram of the %s session: %d client arrows, %d server arrows, in the order they crossed the wire", family(proto), c, s)
+	return n
 }
 
-func arrow(b *strings.Builder, units []Unit, cmds []int, i, y int) {
-	u := units[i]
+// writer is the drawing's buffer: a strings.Builder (its String does not
+// copy) with appenders for numbers and escaped text.
+type writer struct {
+	strings.Builder
+}
+
+func (w *writer) int(n int) {
+	var tmp [20]byte
+	w.Write(strconv.AppendInt(tmp[:0], int64(n), 10))
+}
+
+func (w *writer) svg(units []Unit, proto string) {
+	var cmdBuf [64]int
+	cmds := appendCommands(cmdBuf[:0], units)
+	h := top + rowH*len(units) + 16
+	fam := family(proto)
+	c, s := arrowCounts(units)
+	w.WriteString(`<svg class="wb-diagram-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `)
+	w.int(width)
+	w.WriteByte(' ')
+	w.int(h)
+	w.WriteString(`" role="img" aria-label="`)
+	w.summary(fam, c, s)
+	w.WriteString(`" font-family="ui-monospace, monospace" font-size="12" fill="currentColor" stroke="currentColor"><title>`)
+	w.summary(fam, c, s)
+	w.WriteString(`</title>`)
+	// Lane heads and lifelines; after a TLS mark the lifelines are drawn
+	// thick: from there on the lines crossed encrypted.
+	w.WriteString(`<g class="wb-d-head" stroke="none"><text x="`)
+	w.int(clientX)
+	w.WriteString(`" y="18" text-anchor="middle" font-weight="bold">client</text><text x="`)
+	w.int(serverX)
+	w.WriteString(`" y="18" text-anchor="middle" font-weight="bold">server</text></g>`)
+	lifeFrom, thick := top-14, false
+	for i := range units {
+		if units[i].Kind == KindTLS {
+			to := top + rowH*i + rowH/2
+			w.lifelines(lifeFrom, to, thick)
+			lifeFrom, thick = to, true
+		}
+	}
+	w.lifelines(lifeFrom, h-8, thick)
+
+	for i := range units {
+		y := top + rowH*i + rowH/2
+		switch units[i].Kind {
+		case KindCommand, KindBody, KindReply, KindUntagged:
+			w.arrow(units, cmds, i, y)
+		default:
+			w.mark(&units[i], y)
+		}
+	}
+	w.pipelineBrackets(units)
+	w.WriteString(`</svg>`)
+}
+
+func (w *writer) lifelines(from, to int, thick bool) {
+	cls, sw := "wb-d-life", "1"
+	if thick {
+		cls, sw = "wb-d-life wb-d-secure", "3"
+	}
+	for _, x := range [2]int{clientX, serverX} {
+		w.WriteString(`<line class="`)
+		w.WriteString(cls)
+		w.WriteString(`" x1="`)
+		w.int(x)
+		w.WriteString(`" y1="`)
+		w.int(from)
+		w.WriteString(`" x2="`)
+		w.int(x)
+		w.WriteString(`" y2="`)
+		w.int(to)
+		w.WriteString(`" stroke-width="`)
+		w.WriteString(sw)
+		w.WriteString(`" stroke-opacity="0.55"/>`)
+	}
+}
+
+func arrowCounts(units []Unit) (client, server int) {
+	for i := range units {
+		switch units[i].Kind {
+		case KindCommand, KindBody:
+			client++
+		case KindReply, KindUntagged:
+			server++
+		}
+	}
+	return client, server
+}
+
+// summary writes, escaped, "Sequence diagram of the FAMILY session: C
+// client arrows, S server arrows, in the order they crossed the wire".
+func (w *writer) summary(fam string, c, s int) {
+	w.WriteString("Sequence diagram of the ")
+	w.esc(fam)
+	w.WriteString(" session: ")
+	w.int(c)
+	w.WriteString(" client arrows, ")
+	w.int(s)
+	w.WriteString(" server arrows, in the order they crossed the wire")
+}
+
+func (w *writer) arrow(units []Unit, cmds []int, i, y int) {
+	u := &units[i]
 	fromC := u.Kind == KindCommand || u.Kind == KindBody
 	x1, x2 := clientX, serverX
 	if !fromC {
 		x1, x2 = serverX, clientX
 	}
-	cls := "wb-d-arrow wb-d-" + u.Kind
+	w.WriteString(`<g class="wb-d-arrow wb-d-`)
+	w.WriteString(u.Kind)
 	if u.Negative {
-		cls += " wb-d-neg"
+		w.WriteString(" wb-d-neg")
 	}
 	if u.Pipelined {
-		cls += " wb-d-pipelined"
+		w.WriteString(" wb-d-pipelined")
 	}
-	fmt.Fprintf(b, `<g class="%s" data-ev="%d" data-kind="%s" data-seq="%d" data-answers="%d"><title>%s</title>`,
-		cls, u.First, u.Kind, u.Seq, u.Answers, esc(arrowTitle(units, cmds, i)))
-	dash := ""
-	if u.Kind == KindUntagged {
-		dash = ` stroke-dasharray="5 4"`
-	}
+	w.WriteString(`" data-ev="`)
+	w.int(u.First)
+	w.WriteString(`" data-kind="`)
+	w.WriteString(u.Kind)
+	w.WriteString(`" data-seq="`)
+	w.int(u.Seq)
+	w.WriteString(`" data-answers="`)
+	w.int(u.Answers)
+	w.WriteString(`"><title>`)
+	w.arrowTitle(units, cmds, i)
+	w.WriteString(`</title><line x1="`)
 	tip := x2 - 8
 	if !fromC {
 		tip = x2 + 8
 	}
-	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke-width="1.5"%s/>`, x1, y, tip, y, dash)
-	fmt.Fprintf(b, `<path d="M%d %dL%d %dL%d %dZ" stroke="none"/>`, x2, y, tip, y-4, tip, y+4)
-	label := clip(u.Text)
-	if u.Lines > 1 {
-		label += " " + countLabel(u)
+	w.int(x1)
+	w.WriteString(`" y1="`)
+	w.int(y)
+	w.WriteString(`" x2="`)
+	w.int(tip)
+	w.WriteString(`" y2="`)
+	w.int(y)
+	w.WriteString(`" stroke-width="1.5"`)
+	if u.Kind == KindUntagged {
+		w.WriteString(` stroke-dasharray="5 4"`)
 	}
-	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" stroke="none" xml:space="preserve">%s</text>`, (clientX+serverX)/2, y-5, esc(label))
+	w.WriteString(`/><path d="M`)
+	w.int(x2)
+	w.WriteByte(' ')
+	w.int(y)
+	w.WriteByte('L')
+	w.int(tip)
+	w.WriteByte(' ')
+	w.int(y - 4)
+	w.WriteByte('L')
+	w.int(tip)
+	w.WriteByte(' ')
+	w.int(y + 4)
+	w.WriteString(`Z" stroke="none"/><text x="`)
+	w.int((clientX + serverX) / 2)
+	w.WriteString(`" y="`)
+	w.int(y - 5)
+	w.WriteString(`" text-anchor="middle" stroke="none" xml:space="preserve">`)
+	w.escClip(u.Text)
+	if u.Lines > 1 {
+		w.WriteString(" [")
+		w.int(u.Lines)
+		w.WriteString(" lines, ")
+		w.int(u.Bytes)
+		w.WriteString(" bytes]")
+	}
+	w.WriteString(`</text>`)
 	// The number that links a command and its replies, in the gutter
 	// beside the client lane.
-	if u.Seq > 0 {
-		fmt.Fprintf(b, `<text class="wb-d-seq" x="%d" y="%d" text-anchor="end" stroke="none" font-weight="bold">%d</text>`, clientX-8, y+4, u.Seq)
-	} else if u.Answers > 0 {
-		fmt.Fprintf(b, `<text class="wb-d-seq" x="%d" y="%d" text-anchor="end" stroke="none">↩%d</text>`, clientX-8, y+4, u.Answers)
+	if u.Seq > 0 || u.Answers > 0 {
+		w.WriteString(`<text class="wb-d-seq" x="`)
+		w.int(clientX - 8)
+		w.WriteString(`" y="`)
+		w.int(y + 4)
+		if u.Seq > 0 {
+			w.WriteString(`" text-anchor="end" stroke="none" font-weight="bold">`)
+			w.int(u.Seq)
+		} else {
+			w.WriteString(`" text-anchor="end" stroke="none">↩`)
+			w.int(u.Answers)
+		}
+		w.WriteString(`</text>`)
 	}
-	b.WriteString(`</g>`)
+	w.WriteString(`</g>`)
 }
 
-func countLabel(u Unit) string {
-	return fmt.Sprintf("[%d lines, %s bytes]", u.Lines, strconv.Itoa(u.Bytes))
-}
-
-func arrowTitle(units []Unit, cmds []int, i int) string {
-	u := units[i]
-	var t strings.Builder
+// arrowTitle writes, escaped, what an arrow stands for and its whole
+// first line. The fixed words hold nothing to escape; each piece of
+// recorded text is escaped on its own, which is the same as escaping the
+// whole: every piece is followed by ASCII, so no run of invalid UTF-8
+// spans two pieces.
+func (w *writer) arrowTitle(units []Unit, cmds []int, i int) {
+	u := &units[i]
 	switch u.Kind {
 	case KindCommand:
-		fmt.Fprintf(&t, "client → server, command %d", u.Seq)
+		w.WriteString("client → server, command ")
+		w.int(u.Seq)
 		if u.Pipelined {
-			t.WriteString(", pipelined: sent right behind the line before, without waiting for its reply")
+			w.WriteString(", pipelined: sent right behind the line before, without waiting for its reply")
 		}
 	case KindBody:
-		t.WriteString("client → server, continuing the command before")
+		w.WriteString("client → server, continuing the command before")
 	case KindReply:
-		t.WriteString("server → client, reply")
+		w.WriteString("server → client, reply")
 		if u.Tag != "" {
-			fmt.Fprintf(&t, " tagged %s", u.Tag)
+			w.WriteString(" tagged ")
+			w.esc(u.Tag)
 		}
 	case KindUntagged:
-		t.WriteString("server → client, untagged data (no tag)")
+		w.WriteString("server → client, untagged data (no tag)")
 	}
 	if u.Answers > 0 {
 		if c := command(units, cmds, u.Answers); c != nil {
 			if u.Kind == KindUntagged {
-				fmt.Fprintf(&t, ", sent while command %d (%s) was waiting for its completion", u.Answers, clip(c.Text))
+				w.WriteString(", sent while command ")
 			} else {
-				fmt.Fprintf(&t, ", answers command %d (%s)", u.Answers, clip(c.Text))
+				w.WriteString(", answers command ")
+			}
+			w.int(u.Answers)
+			w.WriteString(" (")
+			w.escClip(c.Text)
+			if u.Kind == KindUntagged {
+				w.WriteString(") was waiting for its completion")
+			} else {
+				w.WriteByte(')')
 			}
 		}
 	}
 	if u.Negative {
-		t.WriteString(", a refusal")
+		w.WriteString(", a refusal")
 	}
 	if u.Lines > 1 {
-		fmt.Fprintf(&t, "; %d lines, %d bytes on the wire", u.Lines, u.Bytes)
+		w.WriteString("; ")
+		w.int(u.Lines)
+		w.WriteString(" lines, ")
+		w.int(u.Bytes)
+		w.WriteString(" bytes on the wire")
 	}
-	t.WriteString(": ")
-	t.WriteString(u.Text)
-	return t.String()
+	w.WriteString(": ")
+	w.esc(u.Text)
 }
 
-// commands maps each command's number to its unit: a reply's link is
-// found in constant time, so a long session stays linear.
-func commands(units []Unit) []int {
-	idx := []int{-1}
-	for i, u := range units {
-		if u.Seq > 0 {
+// appendCommands maps each command's number to its unit, appended to
+// idx: a reply's link is found in constant time, so a long session stays
+// linear.
+func appendCommands(idx []int, units []Unit) []int {
+	idx = append(idx, -1)
+	for i := range units {
+		if units[i].Seq > 0 {
 			idx = append(idx, i)
 		}
 	}
@@ -194,21 +343,52 @@ func command(units []Unit, cmds []int, seq int) *Unit {
 	return &units[cmds[seq]]
 }
 
+// markIcon is a mark's sign: geometric shapes, not emoji: they are in the
+// monospace fonts a system has, so they never show as a missing glyph.
+func markIcon(kind string) string {
+	switch kind {
+	case KindOpen:
+		return "▶ "
+	case KindTLS:
+		return "◆ "
+	case KindClose:
+		return "■ "
+	case KindError:
+		return "✗ "
+	}
+	return ""
+}
+
 // mark draws a note across both lanes: connection opened or closed, TLS
 // started, an error.
-func mark(b *strings.Builder, u Unit, y int) {
-	// Geometric shapes, not emoji: they are in the monospace fonts a
-	// system has, so they never show as a missing glyph.
-	icon := map[string]string{KindOpen: "▶ ", KindTLS: "◆ ", KindClose: "■ ", KindError: "✗ ", KindNote: ""}[u.Kind]
-	fmt.Fprintf(b, `<g class="wb-d-mark wb-d-%s" data-ev="%d" data-kind="%s"><title>%s</title>`, u.Kind, u.First, u.Kind, esc(u.Text))
-	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="currentColor" fill-opacity="0.08" stroke-opacity="0.4"/>`, clientX-20, y-9, serverX-clientX+40, 16)
-	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle" stroke="none" xml:space="preserve">%s</text>`, (clientX+serverX)/2, y+4, esc(icon+clip(u.Text)))
-	b.WriteString(`</g>`)
+func (w *writer) mark(u *Unit, y int) {
+	w.WriteString(`<g class="wb-d-mark wb-d-`)
+	w.WriteString(u.Kind)
+	w.WriteString(`" data-ev="`)
+	w.int(u.First)
+	w.WriteString(`" data-kind="`)
+	w.WriteString(u.Kind)
+	w.WriteString(`"><title>`)
+	w.esc(u.Text)
+	w.WriteString(`</title><rect x="`)
+	w.int(clientX - 20)
+	w.WriteString(`" y="`)
+	w.int(y - 9)
+	w.WriteString(`" width="`)
+	w.int(serverX - clientX + 40)
+	w.WriteString(`" height="16" rx="3" fill="currentColor" fill-opacity="0.08" stroke-opacity="0.4"/><text x="`)
+	w.int((clientX + serverX) / 2)
+	w.WriteString(`" y="`)
+	w.int(y + 4)
+	w.WriteString(`" text-anchor="middle" stroke="none" xml:space="preserve">`)
+	w.WriteString(markIcon(u.Kind))
+	w.escClip(u.Text)
+	w.WriteString(`</text></g>`)
 }
 
 // pipelineBrackets marks each group of commands that left together: the
 // first command and the C+ lines right behind it.
-func pipelineBrackets(b *strings.Builder, units []Unit) {
+func (w *writer) pipelineBrackets(units []Unit) {
 	for i := 0; i < len(units); i++ {
 		if units[i].Kind != KindCommand {
 			continue
@@ -220,42 +400,192 @@ func pipelineBrackets(b *strings.Builder, units []Unit) {
 		if j-i > 1 {
 			y1, y2 := top+rowH*i+rowH/2-6, top+rowH*(j-1)+rowH/2+6
 			x := clientX - 34
-			fmt.Fprintf(b, `<g class="wb-d-group" data-from="%d" data-to="%d"><title>%d commands sent together, before any reply</title><path d="M%d %dH%dV%dH%d" fill="none" stroke-width="1.5"/><text x="%d" y="%d" text-anchor="middle" stroke="none" font-size="10" transform="rotate(-90 %d %d)">together</text></g>`,
-				units[i].Seq, units[j-1].Seq, j-i, x+6, y1, x, y2, x+6, x-6, (y1+y2)/2, x-6, (y1+y2)/2)
+			w.WriteString(`<g class="wb-d-group" data-from="`)
+			w.int(units[i].Seq)
+			w.WriteString(`" data-to="`)
+			w.int(units[j-1].Seq)
+			w.WriteString(`"><title>`)
+			w.int(j - i)
+			w.WriteString(` commands sent together, before any reply</title><path d="M`)
+			w.int(x + 6)
+			w.WriteByte(' ')
+			w.int(y1)
+			w.WriteByte('H')
+			w.int(x)
+			w.WriteByte('V')
+			w.int(y2)
+			w.WriteByte('H')
+			w.int(x + 6)
+			w.WriteString(`" fill="none" stroke-width="1.5"/><text x="`)
+			w.int(x - 6)
+			w.WriteString(`" y="`)
+			w.int((y1 + y2) / 2)
+			w.WriteString(`" text-anchor="middle" stroke="none" font-size="10" transform="rotate(-90 `)
+			w.int(x - 6)
+			w.WriteByte(' ')
+			w.int((y1 + y2) / 2)
+			w.WriteString(`)">together</text></g>`)
 		}
 		i = j - 1
 	}
 }
 
-// clip shortens a line to maxText runes for its arrow.
-func clip(s string) string {
-	s = visible(s)
-	if utf8.RuneCountInString(s) <= maxText {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:maxText-1]) + "…"
-}
+// Recorded text is shown as visible text, escaped for HTML: control
+// characters as \xNN escapes, each run of invalid UTF-8 as one U+FFFD
+// (server bytes are untrusted), then & ' < > " as html.EscapeString
+// writes them. On an arrow a line is clipped to maxText runes of that
+// visible text, the last one an ellipsis.
 
-// visible shows control characters as escapes and invalid UTF-8 as U+FFFD:
-// server bytes are untrusted.
-func visible(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
+// plain marks the ASCII bytes written as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c < 0x7f || c == '\t'
 	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, `\x%02x`, r)
-			continue
-		}
-		b.WriteRune(r)
+	for _, c := range `&'<>"` {
+		t[c] = false
 	}
-	return b.String()
+	return t
+}()
+
+// htmlEntity is html.EscapeString's replacement for c.
+func htmlEntity(c byte) string {
+	switch c {
+	case '&':
+		return "&amp;"
+	case '\'':
+		return "&#39;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	}
+	return "&#34;"
 }
 
 func isControl(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 }
 
-func esc(s string) string  { return html.EscapeString(visible(s)) }
-func attr(s string) string { return html.EscapeString(visible(s)) }
+// esc writes s visible and escaped: what html.EscapeString(visible(s))
+// was.
+func (w *writer) esc(s string) { w.visible(s, -1) }
+
+// escClip writes s visible, clipped to maxText runes, and escaped.
+func (w *writer) escClip(s string) {
+	cut := -1
+	if visibleRunes(s, maxText+1) > maxText {
+		cut = maxText - 1
+	}
+	w.visible(s, cut)
+}
+
+// visibleRunes counts the runes of s as shown, stopping at limit.
+func visibleRunes(s string, limit int) int {
+	n, invalid := 0, false
+	for i := 0; i < len(s) && n < limit; {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			invalid = false
+			if isControl(rune(c)) {
+				n += 4
+			} else {
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if size == 1 {
+			if !invalid {
+				invalid = true
+				n++
+			}
+			continue
+		}
+		invalid = false
+		if isControl(r) {
+			n += 4
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+const hexDigits = "0123456789abcdef"
+
+// visible writes s as shown, escaped; with cut >= 0 only its first cut
+// runes as shown and then "…".
+func (w *writer) visible(s string, cut int) {
+	n := 0           // runes shown so far
+	start := 0       // s[start:i] is shown as it is, not written yet
+	invalid := false // s[i-1] was part of invalid UTF-8
+	for i := 0; i < len(s); {
+		if n == cut {
+			w.WriteString(s[start:i])
+			w.WriteString("…")
+			return
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			invalid = false
+			if plain[c] {
+				i++
+				n++
+				continue
+			}
+			w.WriteString(s[start:i])
+			i++
+			start = i
+			if !isControl(rune(c)) {
+				w.WriteString(htmlEntity(c))
+				n++
+				continue
+			}
+			if !w.control(c, &n, cut) {
+				return
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 {
+			w.WriteString(s[start:i])
+			i++
+			start = i
+			if !invalid {
+				invalid = true
+				w.WriteString("\uFFFD")
+				n++
+			}
+			continue
+		}
+		invalid = false
+		if isControl(r) {
+			w.WriteString(s[start:i])
+			i += size
+			start = i
+			if !w.control(byte(r), &n, cut) {
+				return
+			}
+			continue
+		}
+		i += size
+		n++
+	}
+	w.WriteString(s[start:])
+}
+
+// control writes the escape \xNN for a control character, rune by rune
+// while fewer than cut are shown; it reports false when the cut fell
+// inside it (the ellipsis is written).
+func (w *writer) control(c byte, n *int, cut int) bool {
+	esc := [4]byte{'\\', 'x', hexDigits[c>>4], hexDigits[c&15]}
+	for _, b := range esc {
+		if *n == cut {
+			w.WriteString("…")
+			return false
+		}
+		w.WriteByte(b)
+		*n++
+	}
+	return true
+}

@@ -7,6 +7,8 @@ package diagram
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wirebook/wirebook/protocols"
 )
@@ -44,9 +46,14 @@ type Unit struct {
 // in order (the oldest command without an answer), as the protocols
 // require of pipelined commands.
 func Units(events []protocols.Event, proto string) []Unit {
+	return appendUnits(nil, events, proto)
+}
+
+// appendUnits is Units appending to out.
+func appendUnits(out []Unit, events []protocols.Event, proto string) []Unit {
 	p := family(proto)
-	var out []Unit
-	var pending []int // indexes in out of commands awaiting a reply
+	var pendBuf [16]int
+	pending := pendBuf[:0] // indexes in out of commands awaiting a reply
 	seq := 0
 	goOn := "" // an intermediate reply (354, 334, IMAP "+") was the last: the client's next lines continue its command
 	for i := 0; i < len(events); i++ {
@@ -218,10 +225,31 @@ func continues(p string, prev, next protocols.Event) bool {
 
 func httpRequestLine(s string) bool {
 	m, rest, ok := strings.Cut(s, " ")
-	if !ok || m == "" || strings.ToUpper(m) != m {
+	if !ok || m == "" || !upper(m) {
 		return false
 	}
 	return strings.Contains(rest, " HTTP/")
+}
+
+// upper reports whether strings.ToUpper(s) == s, without the copy: every
+// rune valid and its own upper case.
+func upper(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'a' <= c && c <= 'z' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 || unicode.ToUpper(r) != r {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 func imapResponseStart(s string) bool {
@@ -232,8 +260,8 @@ func imapResponseStart(s string) bool {
 	if tag == "*" || tag == "+" {
 		return true
 	}
-	for _, w := range []string{"OK", "NO", "BAD", "BYE", "PREAUTH"} {
-		if strings.HasPrefix(rest, w+" ") || rest == w {
+	for _, w := range [...]string{"OK", "NO", "BAD", "BYE", "PREAUTH"} {
+		if strings.HasPrefix(rest, w) && (len(rest) == len(w) || rest[len(w)] == ' ') {
 			return true
 		}
 	}
@@ -269,8 +297,34 @@ func negative(p, s string) bool {
 		_, rest, _ := strings.Cut(s, " ")
 		return strings.HasPrefix(rest, "NO") || strings.HasPrefix(rest, "BAD")
 	case "http":
-		f := strings.Fields(s)
-		return len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") && len(f[1]) == 3 && (f[1][0] == '4' || f[1][0] == '5')
+		f0, f1, ok := twoFields(s)
+		return ok && strings.HasPrefix(f0, "HTTP/") && len(f1) == 3 && (f1[0] == '4' || f1[0] == '5')
 	}
 	return false
+}
+
+// twoFields returns the first two of strings.Fields(s), without the
+// slice; ok is false when s has fewer.
+func twoFields(s string) (f0, f1 string, ok bool) {
+	var f [2]string
+	n, start := 0, -1
+	for i, r := range s {
+		switch {
+		case !unicode.IsSpace(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			f[n] = s[start:i]
+			n, start = n+1, -1
+			if n == 2 {
+				return f[0], f[1], true
+			}
+		}
+	}
+	if start >= 0 {
+		f[n] = s[start:]
+		n++
+	}
+	return f[0], f[1], n == 2
 }
