@@ -236,6 +236,11 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fc, isFenced := n.(*ast.FencedCodeBlock)
 		if !entering || !isFenced {
+			if entering && n.FirstChild() != nil && n.FirstChild().Type() == ast.TypeInline {
+				// Text, not blocks (a paragraph, a heading, a table
+				// cell): no fence inside. Most of a lab's nodes.
+				return ast.WalkSkipChildren, nil
+			}
 			return ast.WalkContinue, nil
 		}
 		info := ""

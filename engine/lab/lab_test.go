@@ -94,7 +94,7 @@ func TestParseErrorsHavePositions(t *testing.T) {
 }
 
 func TestParseKeepsEveryByte(t *testing.T) {
-	srcs := []string{sample, strings.ReplaceAll(sample, "\n", "\r\n"), "```smtp\nC: QUIT", "> ```smtp\n> C: NOOP\n> ```\n", "- item\n\n  ```smtp\n  C: NOOP\n  ```\n"}
+	srcs := []string{sample, strings.ReplaceAll(sample, "\n", "\r\n"), "```smtp\nC: QUIT", "> ```smtp\n> C: NOOP\n> ```\n", "- item\n\n  ```smtp\n  C: NOOP\n  ```\n", "1. a\n   > quote\n   >\n   > ```smtp\n   > C: NOOP\n   > ```\n"}
 	for _, src := range srcs {
 		l, err := Parse("x.md", []byte(src), isProto)
 		if err != nil {

@@ -20,9 +20,10 @@ import (
 // Pages do not inline the list, which would make a build quadratic in
 // the number of labs.
 
-// wordsDir, under Course.PageCache, keeps each page's words for the next
-// build, when the page itself is not rendered again.
-const wordsDir = "words"
+// wordsFile, in Course.PageCache, keeps every page's words for the next
+// build, for the pages it does not render again: one file per build, not
+// one per page (creating a file per page was a tenth of a cold build).
+const wordsFile = "words.json"
 
 // pageWords is the set of words of a rendered page (prose and
 // transcripts), lowercased, each after a space: " a b c". The split is
@@ -92,29 +93,44 @@ func pageWords(body string) string {
 	return " " + strings.Join(words, " ")
 }
 
-// setWords records a page's words for search.js and keeps them for the
-// next build.
+// setWords records a page's words for search.js and the next build.
 func (w *SiteWriter) setWords(href, words string) {
 	w.mu.Lock()
 	w.words[href] = words
 	w.mu.Unlock()
-	if c := w.course.PageCache; c != "" {
-		dir := filepath.Join(c, wordsDir)
-		if os.MkdirAll(dir, 0o755) == nil {
-			_ = atomicfile.ReplaceIfChanged(filepath.Join(dir, href+".txt"), []byte(words), 0o644)
-		}
-	}
 }
 
 // KeepWords takes a page's words from the last build, for a page that is
 // not rendered again.
 func (w *SiteWriter) KeepWords(href string) {
-	if c := w.course.PageCache; c != "" {
-		if data, err := os.ReadFile(filepath.Join(c, wordsDir, filepath.Base(href)+".txt")); err == nil {
-			w.mu.Lock()
-			w.words[href] = string(data)
-			w.mu.Unlock()
-		}
+	if w.course.PageCache == "" {
+		return
+	}
+	old := w.oldWords()
+	w.mu.Lock()
+	if words, ok := old[href]; ok {
+		w.words[href] = words
+	}
+	w.mu.Unlock()
+}
+
+// loadOldWords reads the last build's words; a missing or unreadable
+// file only leaves the kept pages out of the search until they change.
+func (w *SiteWriter) loadOldWords() map[string]string {
+	var old map[string]string
+	if data, err := os.ReadFile(filepath.Join(w.course.PageCache, wordsFile)); err == nil {
+		_ = json.Unmarshal(data, &old)
+	}
+	return old
+}
+
+// saveWords keeps this build's words for the next.
+func (w *SiteWriter) saveWords() {
+	w.mu.Lock()
+	data, err := json.Marshal(w.words)
+	w.mu.Unlock()
+	if err == nil && os.MkdirAll(w.course.PageCache, 0o755) == nil {
+		_ = atomicfile.ReplaceIfChanged(filepath.Join(w.course.PageCache, wordsFile), data, 0o644)
 	}
 }
 

@@ -2,8 +2,6 @@ package render
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -11,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -38,6 +35,8 @@ type SiteWriter struct {
 	oldKeys map[string]string // page fingerprints of the last build
 	keys    map[string]string // and of this one
 	words   map[string]string // each page's words, for assets/search.js
+	// oldWords are the last build's words, read when a page is kept.
+	oldWords func() map[string]string
 }
 
 // fingerprintFile, in Course.PageCache, maps each page to the fingerprint
@@ -55,6 +54,7 @@ func NewSiteWriter(out string, course Course, entries []site.LabSummary) (*SiteW
 		return nil, err
 	}
 	w := &SiteWriter{out: out, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}, words: map[string]string{}}
+	w.oldWords = sync.OnceValue(w.loadOldWords)
 	if course.PageCache != "" {
 		// A missing or unreadable file only costs a render of every page.
 		if data, err := os.ReadFile(filepath.Join(course.PageCache, fingerprintFile)); err == nil {
@@ -171,6 +171,9 @@ func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 		if data, err := json.Marshal(w.keys); err == nil && os.MkdirAll(c.PageCache, 0o755) == nil {
 			_ = atomicfile.ReplaceIfChanged(filepath.Join(c.PageCache, fingerprintFile), data, 0o644)
 		}
+		w.saveWords()
+		// Earlier builds kept a file of words per page there.
+		_ = os.RemoveAll(filepath.Join(c.PageCache, "words"))
 	}
 	return nil
 }
@@ -217,28 +220,6 @@ func Parallel(n, workers int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
-}
-
-// fingerprint hashes everything a lab page is made of: the page data,
-// the lab's source, its sessions, and the build of wirebook.
-func (w *SiteWriter) fingerprint(data site.PageData, p LabPage) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	_ = enc.Encode(data)
-	if p.Result.Lab != nil {
-		h.Write(p.Result.Lab.Source)
-	}
-	lines := make([]int, 0, len(p.Sessions))
-	for line := range p.Sessions {
-		lines = append(lines, line)
-	}
-	sort.Ints(lines)
-	for _, line := range lines {
-		_ = enc.Encode(line)
-		_ = enc.Encode(p.Sessions[line])
-	}
-	h.Write([]byte(w.build))
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func writeAssets(dir string) error {

@@ -42,25 +42,30 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename there is nothing left to remove
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	if err := fill(f, data, perm, sync); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	if sync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
+	return nil
+}
+
+// fill writes, chmods, maybe syncs and closes the temporary file.
+func fill(f *os.File, data []byte, perm fs.FileMode, sync bool) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err == nil && sync {
+		err = f.Sync()
 	}
-	return os.Rename(tmp, target)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Target is the file a write to path replaces: path itself, or the file a
