@@ -104,6 +104,13 @@ func safeLines(s string) string {
 
 func sessionHTML(s *SessionView) template.HTML {
 	var b strings.Builder
+	// The transcript, its diagram and their markup: about eight times
+	// the text, grown once.
+	size := 2048
+	for _, e := range s.Events {
+		size += 8*len(e.Text) + 400
+	}
+	b.Grow(size)
 	fmt.Fprintf(&b, `<figure class="wb-session wb-session-%s" data-proto="%s">`, s.Status, template.HTMLEscapeString(s.Proto))
 	b.WriteString(statusLine(s))
 	copyLabel := "Copy client lines"

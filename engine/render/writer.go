@@ -127,9 +127,10 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 		data.Body, data.TOC = r.Body, r.TOC
 	}
 	w.setWords(sum.Href, pageWords(template.HTMLEscapeString(data.Title)+" "+string(data.Body)))
-	var buf bytes.Buffer
+	buf := getBuffer()
+	defer putBuffer(buf)
 	buf.Grow(len(data.Body) + 8<<10)
-	if err := w.tmpl.ExecuteTemplate(&buf, "lab.html", data); err != nil {
+	if err := w.tmpl.ExecuteTemplate(buf, "lab.html", data); err != nil {
 		return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
 	}
 	return sum, WriteFileAtomic(target, buf.Bytes())
