@@ -336,7 +336,7 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 	} else {
 		b.BodyEnd = b.BodyStart
 	}
-	var raw []string
+	raw := make([]string, 0, segs.Len())
 	for i := 0; i < segs.Len(); i++ {
 		seg := segs.At(i)
 		raw = append(raw, strings.TrimRight(string(seg.Value(md)), "\r\n"))
@@ -344,6 +344,9 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 	var kinds []LineKind
 	if b.Exec != "" {
 		kinds = execLines(b.Exec, raw)
+	}
+	if segs.Len() > 0 {
+		b.Lines = make([]Line, 0, segs.Len())
 	}
 	for i := 0; i < segs.Len(); i++ {
 		seg := segs.At(i)
