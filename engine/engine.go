@@ -301,11 +301,15 @@ func SortResults(results []*LabResult) {
 // Jobs is how many labs the engine runs at once.
 func (e *Engine) Jobs() int { return e.opts.Jobs }
 
-// Scan loads and validates one lab as RunLab does, without contacting any
-// server: its Path and Lab, its warnings, or its Err. A build scans every
-// lab before it runs the first, so a lab mistake is reported before any
-// connection.
-func (e *Engine) Scan(path string) *LabResult { return e.Validate(path) }
+// Scan reads what a build needs of a lab before it runs any: its Path and
+// a Lab with the front matter and Markdown (lab.LoadFront), not parsed
+// further, so that a build parses each lab once. Err is set only when the
+// file cannot be read; the lab's mistakes are found by RunLab, which
+// validates a lab before it contacts any server for it.
+func (e *Engine) Scan(path string) *LabResult {
+	l, err := lab.LoadFront(path)
+	return &LabResult{Path: path, Lab: l, Err: err}
+}
 
 // Validate loads a lab and checks it without contacting any server: the
 // result carries the lab, its warnings, and in Err every error found.

@@ -147,9 +147,10 @@ func scanLab(eng *engine.Engine, m *render.Manifest, optKey, file string) buildL
 			}
 		}
 	}
-	// A new or changed lab is validated here, in the first pass: every
-	// lab mistake is found before the first lab contacts a server. (It is
-	// loaded again to be run; an unchanged lab is not loaded at all.)
+	// A new or changed lab: its front matter only (order, title). It is
+	// parsed and validated when it runs, before it contacts any server
+	// (a lab with a mistake contacts none); an unchanged lab is not even
+	// read again.
 	r := eng.Scan(file)
 	order := 0
 	if r.Lab != nil {

@@ -205,30 +205,53 @@ func Load(path string, isSession func(proto string) bool) (*Lab, error) {
 	return Parse(path, src, isSession)
 }
 
-// Parse parses src. isSession tells which info-string words are protocols.
-// It returns the lab even when errors are found, with an ErrorList.
-func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, error) {
-	l := &Lab{Path: path, Source: src}
+// LoadFront reads a lab's front matter and Markdown, not its blocks: what
+// a build needs of every lab (order, title) before it runs the first. The
+// Lab has no Doc and no Blocks; its Front is the one Load gives, and any
+// error in the file is left for Load to report.
+func LoadFront(path string) (*Lab, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l, _, _ := parseFront(path, src)
+	return l, nil
+}
+
+// parseFront is the part of Parse before the Markdown: the text check and
+// the front matter. text is false when src is not text, and errs then
+// says why.
+func parseFront(path string, src []byte) (l *Lab, errs ErrorList, isText bool) {
+	l = &Lab{Path: path, Source: src}
 	if errs := checkText(path, src); len(errs) > 0 {
 		// Not text (a picture saved as .md): nothing in it is the author's
 		// Markdown, so none of it is parsed or rendered.
-		return l, errs
-	}
-	var errs ErrorList
-	fail := func(line int, format string, args ...any) {
-		errs = append(errs, &Error{File: path, Line: line, Msg: fmt.Sprintf(format, args...)})
+		return l, errs, false
 	}
 	md, fm, fmLine, ok := splitFrontMatter(src)
 	l.Markdown = md
 	if ok {
 		if err := yaml.Unmarshal(fm, &l.Front); err != nil {
 			line, msg := yamlErrorLine(err)
-			fail(fmLine+line, "front matter: %s", msg)
+			errs = append(errs, &Error{File: path, Line: fmLine + line, Msg: "front matter: " + msg})
 		}
 	} else if fmLine < 0 {
-		fail(1, "front matter: no closing \"---\" line")
+		errs = append(errs, &Error{File: path, Line: 1, Msg: "front matter: no closing \"---\" line"})
 	}
+	return l, errs, true
+}
 
+// Parse parses src. isSession tells which info-string words are protocols.
+// It returns the lab even when errors are found, with an ErrorList.
+func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, error) {
+	l, errs, isText := parseFront(path, src)
+	if !isText {
+		return l, errs
+	}
+	fail := func(line int, format string, args ...any) {
+		errs = append(errs, &Error{File: path, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	md := l.Markdown
 	doc := markdownParser.Parse(text.NewReader(md))
 	l.Doc = doc
 	lines := newLineIndex(src)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -145,4 +146,38 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoadFrontAgreesWithLoad: a build orders and titles labs from
+// LoadFront before it loads them, so the two must read the same front
+// matter and Markdown, whatever is wrong with the file.
+func TestLoadFrontAgreesWithLoad(t *testing.T) {
+	srcs := []string{
+		sample,
+		strings.ReplaceAll(sample, "\n", "\r\n"),
+		"---\ntitle: T\norder: 3\nsummary: S\n---\n# Heading\n",
+		"---\ntitle: [unclosed\norder: 2\n---\nbody\n",
+		"---\ntitle: no end\n",
+		"no front matter\n```smtp\nC: NOOP\n```\n",
+		"---\norder: 1\n---\n\x00binary",
+		"\xff\xfe not utf-8",
+		"",
+	}
+	for _, src := range srcs {
+		path := filepath.Join(t.TempDir(), "lab.md")
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		full, _ := Load(path, isProto)
+		front, err := LoadFront(path)
+		if err != nil {
+			t.Fatalf("LoadFront(%q): %v", src, err)
+		}
+		if !reflect.DeepEqual(front.Front, full.Front) || string(front.Markdown) != string(full.Markdown) || front.Path != full.Path {
+			t.Errorf("LoadFront(%q) = %+v %q, Load gives %+v %q", src, front.Front, front.Markdown, full.Front, full.Markdown)
+		}
+	}
+	if _, err := LoadFront(filepath.Join(t.TempDir(), "missing.md")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("LoadFront(missing) = %v", err)
+	}
 }
