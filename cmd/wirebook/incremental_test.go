@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func sameTree(t *testing.T, got, want map[string]string, when string) {
@@ -107,5 +108,47 @@ func TestRebuildReusesUnchangedLabsAndMatchesColdBuild(t *testing.T) {
 	got = readTree(t, filepath.Join(dir, "out"))
 	if !strings.Contains(got["c.html"], "version two") || strings.Contains(got["c.html"], "version one") {
 		t.Error("a changed fixture's message is not on the page")
+	}
+}
+
+// A no-change rebuild leaves the index and the course scripts as they are;
+// one of them removed is written again, and a course introduction edited
+// (no lab changed) is on the index.
+func TestRebuildKeepsIndexOnlyWhileItsInputsAreTheSame(t *testing.T) {
+	lab := "---\ntitle: \"Only\"\norder: 1\n---\n\nProse with searchword.\n\n```smtp\nC: EHLO client.example\nC: QUIT\n```\n"
+	dir := inTempCourse(t, map[string]string{"a.md": lab, "index.md": "---\ntitle: Course\n---\n\nIntro one.\n"})
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "1767600000"}
+	build := func(when string) map[string]string {
+		t.Helper()
+		if status, _, stderr := runCLI(t, epoch, "", "build", "--out", "out", "labs"); status != exitOK {
+			t.Fatalf("%s: status %d:\n%s", when, status, stderr)
+		}
+		return readTree(t, filepath.Join(dir, "out"))
+	}
+	build("first")
+	want := build("second") // from the transcript cache: recorded
+	index := filepath.Join(dir, "out", "index.html")
+	old := time.Unix(1_000_000_000, 0)
+	if err := os.Chtimes(index, old, old); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, build("unchanged"), want, "unchanged")
+	if st, err := os.Stat(index); err != nil || !st.ModTime().Equal(old) {
+		t.Errorf("a no-change rebuild wrote index.html again (%v)", err)
+	}
+	for _, f := range []string{"index.html", "assets/search.js", "assets/course.js"} {
+		if err := os.Remove(filepath.Join(dir, "out", f)); err != nil {
+			t.Fatal(err)
+		}
+		sameTree(t, build(f+" removed"), want, f+" removed")
+	}
+	if !strings.Contains(want["assets/search.js"], "searchword") {
+		t.Errorf("search.js lacks the lab's words:\n%s", want["assets/search.js"])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "labs", "index.md"), []byte("---\ntitle: Course\n---\n\nIntro two.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := build("intro changed"); !strings.Contains(got["index.html"], "Intro two.") {
+		t.Error("an edited course introduction is not on the index")
 	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -22,8 +23,11 @@ import (
 
 // wordsFile, in Course.PageCache, keeps every page's words for the next
 // build, for the pages it does not render again: one file per build, not
-// one per page (creating a file per page was a tenth of a cold build).
-const wordsFile = "words.json"
+// one per page (creating a file per page was a tenth of a cold build). A
+// line per page, "HREF<tab>WORDS": words hold neither tabs nor line ends,
+// and reading lines is a few milliseconds where JSON took a third of a
+// no-change rebuild.
+const wordsFile = "words.txt"
 
 // pageWords is the set of words of a rendered page (prose and
 // transcripts), lowercased, each after a space: " a b c". The split is
@@ -97,6 +101,7 @@ func pageWords(body string) string {
 func (w *SiteWriter) setWords(href, words string) {
 	w.mu.Lock()
 	w.words[href] = words
+	w.rendered++
 	w.mu.Unlock()
 }
 
@@ -117,21 +122,55 @@ func (w *SiteWriter) KeepWords(href string) {
 // loadOldWords reads the last build's words; a missing or unreadable
 // file only leaves the kept pages out of the search until they change.
 func (w *SiteWriter) loadOldWords() map[string]string {
-	var old map[string]string
-	if data, err := os.ReadFile(filepath.Join(w.course.PageCache, wordsFile)); err == nil {
-		_ = json.Unmarshal(data, &old)
+	data, err := os.ReadFile(filepath.Join(w.course.PageCache, wordsFile))
+	if err != nil {
+		return nil
+	}
+	old := make(map[string]string, bytes.Count(data, []byte("\n")))
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		if href, words, ok := bytes.Cut(line, []byte("\t")); ok {
+			old[string(href)] = string(words)
+		}
 	}
 	return old
 }
 
-// saveWords keeps this build's words for the next.
+// saveWords keeps this build's words for the next. When no page was
+// rendered and every page's words came from the file, it is left alone.
 func (w *SiteWriter) saveWords() {
 	w.mu.Lock()
-	data, err := json.Marshal(w.words)
+	if w.rendered == 0 && w.oldWords != nil && len(w.words) == len(w.oldWords()) {
+		w.mu.Unlock()
+		return
+	}
+	hrefs := make([]string, 0, len(w.words))
+	size := 0
+	for href, words := range w.words {
+		hrefs = append(hrefs, href)
+		size += len(href) + len(words) + 2
+	}
+	sort.Strings(hrefs)
+	data := make([]byte, 0, size)
+	for _, href := range hrefs {
+		words := w.words[href]
+		if strings.ContainsAny(href, "\t\n") || strings.ContainsAny(words, "\t\n") {
+			continue // cannot be told apart on reading: render it again next time
+		}
+		data = append(append(append(append(data, href...), '\t'), words...), '\n')
+	}
 	w.mu.Unlock()
-	if err == nil && os.MkdirAll(w.course.PageCache, 0o755) == nil {
+	if os.MkdirAll(w.course.PageCache, 0o755) == nil {
 		_ = atomicfile.ReplaceIfChanged(filepath.Join(w.course.PageCache, wordsFile), data, 0o644)
 	}
+}
+
+// page is a page in assets/search.js.
+type page struct {
+	H string `json:"h"`
+	T string `json:"t"`
+	W string `json:"w"`
 }
 
 // courseScripts are assets/course.js and assets/search.js.
@@ -141,25 +180,56 @@ func (w *SiteWriter) courseScripts(summaries []site.LabSummary) (course, search 
 		H string `json:"h"`
 		S string `json:"s"`
 	}
-	type page struct {
-		H string `json:"h"`
-		T string `json:"t"`
-		W string `json:"w"`
-	}
 	labs := make([]lab, len(summaries))
-	pages := make([]page, 0, len(summaries))
+	search = make([]byte, 0, 64<<10)
+	search = append(search, "window.WIREBOOK_SEARCH = ["...)
+	n := 0
 	w.mu.Lock()
 	for i, s := range summaries {
 		labs[i] = lab{T: s.Title, H: s.Href, S: s.Status}
 		if words, ok := w.words[s.Href]; ok {
-			pages = append(pages, page{H: s.Href, T: s.Title, W: words})
+			if n > 0 {
+				search = append(search, ',')
+			}
+			n++
+			search = appendSearchPage(search, page{H: s.Href, T: s.Title, W: words})
 		}
 	}
 	w.mu.Unlock()
 	// json.Marshal escapes <, > and & in strings, so the data cannot end
 	// the script.
 	l, _ := json.Marshal(map[string]any{"labs": labs})
-	p, _ := json.Marshal(pages)
 	return append(append([]byte("window.WIREBOOK_COURSE = "), l...), ";\n"...),
-		append(append([]byte("window.WIREBOOK_SEARCH = "), p...), ";\n"...)
+		append(search, "];\n"...)
+}
+
+// appendSearchPage appends p as json.Marshal writes it. A page's words
+// are most of search.js and are letters, digits, "@._-" and spaces, which
+// JSON takes as they are: they are copied, not encoded (json.Marshal was
+// most of a no-change rebuild); anything else goes through json.Marshal.
+func appendSearchPage(dst []byte, p page) []byte {
+	if !plainJSON(p.W) {
+		b, _ := json.Marshal(p)
+		return append(dst, b...)
+	}
+	h, _ := json.Marshal(p.H)
+	t, _ := json.Marshal(p.T)
+	dst = append(append(append(dst, `{"h":`...), h...), `,"t":`...)
+	dst = append(append(dst, t...), `,"w":"`...)
+	return append(append(dst, p.W...), `"}`...)
+}
+
+// plainJSON reports whether s needs no escaping in a JSON string as
+// encoding/json writes it (HTML-safe, valid UTF-8, no U+2028 or U+2029).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return utf8.ValidString(s) && !strings.ContainsRune(s, '\u2028') && !strings.ContainsRune(s, '\u2029')
+		}
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,5 +36,49 @@ func TestCourseScriptsCannotEndTheScript(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(course), "window.WIREBOOK_COURSE = {\"labs\":[{\"t\":") || !strings.Contains(string(search), `"h":"a.html"`) {
 		t.Errorf("unexpected scripts:\n%s\n%s", course, search)
+	}
+}
+
+// TestSearchScriptIsJSON: search.js is written by hand for speed; it must
+// be what json.Marshal writes, for plain words and for everything else.
+func TestSearchScriptIsJSON(t *testing.T) {
+	words := map[string]string{
+		"a.html": " alpha beta@example.com x.y_z-1",
+		"b.html": " </script> \"q\" back\\slash",
+		"c.html": " caf\u00e9 na\u00efve \u4e2d\u6587",
+		"d.html": " line\u2028sep",
+		"e.html": " bad\xffutf8",
+		"f.html": "",
+	}
+	var summaries []site.LabSummary
+	var pages []page
+	for _, href := range []string{"a.html", "b.html", "c.html", "d.html", "e.html", "f.html", "missing.html"} {
+		s := site.LabSummary{Title: "T <" + href + "> & \"x\"", Href: href, Status: "verified"}
+		summaries = append(summaries, s)
+		if w, ok := words[href]; ok {
+			pages = append(pages, page{H: href, T: s.Title, W: w})
+		}
+	}
+	w := &SiteWriter{words: words}
+	_, search := w.courseScripts(summaries)
+	want, _ := json.Marshal(pages)
+	if got := string(search); got != "window.WIREBOOK_SEARCH = "+string(want)+";\n" {
+		t.Errorf("search.js =\n%s\nwant the JSON\n%s", got, want)
+	}
+	_, empty := (&SiteWriter{words: map[string]string{}}).courseScripts(nil)
+	if string(empty) != "window.WIREBOOK_SEARCH = [];\n" {
+		t.Errorf("empty search.js = %q", empty)
+	}
+}
+
+// TestWordsFileRoundTrip: the words a build keeps are the words the next
+// one reads.
+func TestWordsFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	w := &SiteWriter{course: Course{PageCache: dir}, words: map[string]string{"a.html": " a b", "sub/b.html": " caf\u00e9", "c.html": ""}}
+	w.saveWords()
+	r := &SiteWriter{course: Course{PageCache: dir}}
+	if got := r.loadOldWords(); !reflect.DeepEqual(got, w.words) {
+		t.Errorf("read back %q, saved %q", got, w.words)
 	}
 }

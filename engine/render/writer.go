@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -37,6 +39,7 @@ type SiteWriter struct {
 	words   map[string]string // each page's words, for assets/search.js
 	// oldWords are the last build's words, read when a page is kept.
 	oldWords func() map[string]string
+	rendered int // pages rendered by this build
 }
 
 // fingerprintFile, in Course.PageCache, maps each page to the fingerprint
@@ -142,6 +145,22 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 // seconds on a busy machine, for output the next build makes again.
 func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 	c := w.course
+	if c.PageCache != "" {
+		key := w.siteKey(summaries)
+		w.mu.Lock()
+		same := w.oldKeys[siteKeyName] == key && w.rendered == 0 && len(w.words) == len(w.oldWords())
+		w.keys[siteKeyName] = key
+		w.mu.Unlock()
+		if same && exist(filepath.Join(w.out, "index.html"), filepath.Join(w.out, "assets", "course.js"), filepath.Join(w.out, "assets", "search.js")) {
+			// Nothing the index and the scripts are made of changed:
+			// they are as the last build wrote them (the index alone
+			// was a fifth of a no-change rebuild of 1,000 labs).
+			if err := writeAssets(filepath.Join(w.out, "assets")); err != nil {
+				return err
+			}
+			return w.saveCache()
+		}
+	}
 	var intro template.HTML
 	if len(c.Intro) > 0 {
 		r, err := renderMarkdown(c.Intro, nil, nil)
@@ -167,16 +186,56 @@ func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 	if err := WriteFileAtomic(filepath.Join(w.out, "assets", "search.js"), search); err != nil {
 		return err
 	}
-	if c.PageCache != "" {
-		// A lost fingerprint file only costs a render next time.
-		if data, err := json.Marshal(w.keys); err == nil && os.MkdirAll(c.PageCache, 0o755) == nil {
-			_ = atomicfile.ReplaceIfChanged(filepath.Join(c.PageCache, fingerprintFile), data, 0o644)
-		}
-		w.saveWords()
-		// Earlier builds kept a file of words per page there.
-		_ = os.RemoveAll(filepath.Join(c.PageCache, "words"))
+	return w.saveCache()
+}
+
+// saveCache keeps the fingerprints and the words for the next build.
+func (w *SiteWriter) saveCache() error {
+	c := w.course
+	if c.PageCache == "" {
+		return nil
 	}
+	// A lost fingerprint file only costs a render next time.
+	w.mu.Lock()
+	data, err := json.Marshal(w.keys)
+	w.mu.Unlock()
+	if err == nil && os.MkdirAll(c.PageCache, 0o755) == nil {
+		_ = atomicfile.ReplaceIfChanged(filepath.Join(c.PageCache, fingerprintFile), data, 0o644)
+	}
+	w.saveWords()
+	// What earlier builds kept the words in: a file per page, then JSON.
+	_ = os.RemoveAll(filepath.Join(c.PageCache, "words"))
+	_ = os.Remove(filepath.Join(c.PageCache, "words.json"))
 	return nil
+}
+
+// siteKeyName is the fingerprint of the index and the course scripts
+// among the pages' (no page's href starts with a space).
+const siteKeyName = " site"
+
+// siteKey hashes what index.html, course.js and search.js are made of,
+// besides the pages' words: the course, every lab's summary in order, this
+// wirebook.
+func (w *SiteWriter) siteKey(summaries []site.LabSummary) string {
+	k := keyHasher{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
+	k.str(w.course.Title)
+	k.bytes(w.course.Intro)
+	k.bool(w.course.LiveReload)
+	k.int(len(summaries))
+	for i := range summaries {
+		k.summary(&summaries[i])
+	}
+	k.str(w.build)
+	return hex.EncodeToString(k.sum())
+}
+
+func exist(paths ...string) bool {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // WriteSite writes index.html, one page per lab and the assets into out,
