@@ -80,9 +80,9 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 	if jobs <= 0 {
 		jobs = max(engine.DefaultRemoteJobs, runtime.NumCPU())
 	}
-	// Twice the CPUs: a page's slot is held while its file is created and
-	// written, and a render waiting behind a blocked write would leave a
-	// CPU idle (measured: creating files is most of a build's syscall time).
+	// Twice the CPUs, for the odd page that waits on the disk for its
+	// lab file; pages are written outside the slot (an execution trace
+	// showed renders waiting behind file creation).
 	rendering := make(chan struct{}, 2*cpus)
 	render.Parallel(len(labs), jobs+cpus, func(i int) {
 		l := labs[i]
@@ -105,8 +105,12 @@ func buildSite(env *cliEnv, eng *engine.Engine, files, paths []string, out, titl
 		}
 		r := eng.RunLab(context.Background(), l.file)
 		rendering <- struct{}{}
-		summaries[i], errs[i] = w.WritePage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
+		var page *render.RenderedPage
+		summaries[i], page, errs[i] = w.RenderPage(i, render.LabPage{Result: r, Sessions: render.ViewsFromResults(r)})
 		<-rendering
+		if errs[i] == nil {
+			errs[i] = page.Write() // outside the render slot
+		}
 		results[i] = reportable(r)
 		if manifest == nil || errs[i] != nil || r.Err != nil || len(r.Warnings) > 0 || len(results[i].Sessions) > 0 {
 			return // only what needs no report is kept: a problem is reported on every build

@@ -93,6 +93,35 @@ var buildID = sync.OnceValue(func() string {
 // entries) and returns its summary for the index. A page whose inputs did
 // not change since the last build is left as it is.
 func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
+	sum, page, err := w.RenderPage(i, p)
+	if err == nil {
+		err = page.Write()
+	}
+	return sum, err
+}
+
+// RenderedPage is a page rendered and not yet written: RenderPage uses
+// the CPU, Write the disk, and a build holds a render slot only for the
+// first (creating files is slow on a busy disk, and a render waiting
+// behind it would leave a CPU idle).
+type RenderedPage struct {
+	target string
+	buf    *bytes.Buffer
+}
+
+// Write writes the page; a nil page (kept from the last build) writes
+// nothing. A page is written once.
+func (r *RenderedPage) Write() error {
+	if r == nil || r.buf == nil {
+		return nil
+	}
+	defer func() { putBuffer(r.buf); r.buf = nil }()
+	return WriteFileAtomic(r.target, r.buf.Bytes())
+}
+
+// RenderPage is WritePage without the writing: the page is nil when the
+// last build's is kept.
+func (w *SiteWriter) RenderPage(i int, p LabPage) (site.LabSummary, *RenderedPage, error) {
 	sum := summarise(p)
 	c := w.course
 	data := site.PageData{CourseTitle: c.Title, Title: sum.Title, Status: sum.Status,
@@ -118,25 +147,25 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 		if fresh {
 			if _, err := os.Stat(target); err == nil {
 				w.KeepWords(sum.Href)
-				return sum, nil
+				return sum, nil, nil
 			}
 		}
 	}
 	if l := p.Result.Lab; l != nil {
 		r, err := renderMarkdown(l.Markdown, l.Doc, p.Sessions)
 		if err != nil {
-			return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
+			return sum, nil, fmt.Errorf("render: %s: %w", p.Result.Path, err)
 		}
 		data.Body, data.TOC = r.Body, r.TOC
 	}
 	w.setWords(sum.Href, pageWords(template.HTMLEscapeString(data.Title)+" "+string(data.Body)))
 	buf := getBuffer()
-	defer putBuffer(buf)
 	buf.Grow(len(data.Body) + 8<<10)
 	if err := w.tmpl.ExecuteTemplate(buf, "lab.html", data); err != nil {
-		return sum, fmt.Errorf("render: %s: %w", p.Result.Path, err)
+		putBuffer(buf)
+		return sum, nil, fmt.Errorf("render: %s: %w", p.Result.Path, err)
 	}
-	return sum, WriteFileAtomic(target, buf.Bytes())
+	return sum, &RenderedPage{target: target, buf: buf}, nil
 }
 
 // Finish writes the index with the labs' summaries (in course order), the
