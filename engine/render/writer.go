@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -40,6 +41,8 @@ type SiteWriter struct {
 	// oldWords are the last build's words, read when a page is kept.
 	oldWords func() map[string]string
 	rendered int // pages rendered by this build
+	// fresh: out was empty or missing, so pages are new files.
+	fresh bool
 }
 
 // fingerprintFile, in Course.PageCache, maps each page to the fingerprint
@@ -53,10 +56,11 @@ func NewSiteWriter(out string, course Course, entries []site.LabSummary) (*SiteW
 	if err != nil {
 		return nil, err
 	}
+	fresh := emptyDir(out)
 	if err := os.MkdirAll(filepath.Join(out, "assets"), 0o755); err != nil {
 		return nil, err
 	}
-	w := &SiteWriter{out: out, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}, words: map[string]string{}}
+	w := &SiteWriter{out: out, fresh: fresh, course: course, tmpl: tmpl, entries: entries, build: buildID(), keys: map[string]string{}, words: map[string]string{}}
 	w.oldWords = sync.OnceValue(w.loadOldWords)
 	if course.PageCache != "" {
 		// A missing or unreadable file only costs a render of every page.
@@ -107,6 +111,7 @@ func (w *SiteWriter) WritePage(i int, p LabPage) (site.LabSummary, error) {
 type RenderedPage struct {
 	target string
 	buf    *bytes.Buffer
+	fresh  bool // into an output directory that was empty
 }
 
 // Write writes the page; a nil page (kept from the last build) writes
@@ -116,6 +121,9 @@ func (r *RenderedPage) Write() error {
 		return nil
 	}
 	defer func() { putBuffer(r.buf); r.buf = nil }()
+	if r.fresh {
+		return atomicfile.ReplaceNew(r.target, r.buf.Bytes(), 0o644)
+	}
 	return WriteFileAtomic(r.target, r.buf.Bytes())
 }
 
@@ -165,7 +173,7 @@ func (w *SiteWriter) RenderPage(i int, p LabPage) (site.LabSummary, *RenderedPag
 		putBuffer(buf)
 		return sum, nil, fmt.Errorf("render: %s: %w", p.Result.Path, err)
 	}
-	return sum, &RenderedPage{target: target, buf: buf}, nil
+	return sum, &RenderedPage{target: target, buf: buf, fresh: w.fresh}, nil
 }
 
 // Finish writes the index with the labs' summaries (in course order), the
@@ -256,6 +264,17 @@ func (w *SiteWriter) siteKey(summaries []site.LabSummary) string {
 	}
 	k.str(w.build)
 	return hex.EncodeToString(k.sum())
+}
+
+// emptyDir reports whether dir is missing or has nothing in it.
+func emptyDir(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) == 0
 }
 
 func exist(paths ...string) bool {

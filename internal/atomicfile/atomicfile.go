@@ -9,6 +9,7 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -37,6 +38,12 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 	if err != nil {
 		return err
 	}
+	return writeTarget(path, target, data, perm, sync)
+}
+
+// writeTarget writes data over target (path as the caller named it, for
+// errors).
+func writeTarget(path, target string, data []byte, perm fs.FileMode, sync bool) error {
 	f, err := os.CreateTemp(filepath.Dir(target), tempPrefix(target)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return err
@@ -46,7 +53,7 @@ func write(path string, data []byte, perm fs.FileMode, sync bool) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, target); err != nil {
+	if err := rename(tmp, target); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -88,24 +95,53 @@ func tempPrefix(target string) string { return "." + filepath.Base(target) + ".t
 // WriteIfChanged is Write, skipped when path already holds data: unchanged
 // files keep their modification time.
 func WriteIfChanged(path string, data []byte, perm fs.FileMode) error {
-	if same(path, data) {
-		return nil
-	}
-	return Write(path, data, perm)
+	return writeIfChanged(path, data, perm, true)
 }
 
 // ReplaceIfChanged is Replace, skipped when path already holds data.
 func ReplaceIfChanged(path string, data []byte, perm fs.FileMode) error {
+	return writeIfChanged(path, data, perm, false)
+}
+
+// ReplaceNew is ReplaceIfChanged for a file that most likely does not
+// exist yet (the pages of a build into an empty directory): it is created
+// without looking first, and with one directory operation where the
+// system allows (Linux: O_TMPFILE and linkat); if it exists after all,
+// ReplaceIfChanged.
+func ReplaceNew(path string, data []byte, perm fs.FileMode) error {
+	if created, err := createNew(path, data, perm, false); created || err != nil {
+		return err
+	}
+	return ReplaceIfChanged(path, data, perm)
+}
+
+// writeIfChanged looks at path once: a missing file is written at once
+// (the common case in a cold build, where a look-up of a name that does
+// not exist waits for every file being created in the same directory),
+// a plain file is compared, a link is followed as Write does.
+func writeIfChanged(path string, data []byte, perm fs.FileMode, sync bool) error {
+	st, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return writeTarget(path, path, data, perm, sync)
+	case err == nil && st.Mode().IsRegular():
+		if st.Size() == int64(len(data)) {
+			if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+				return nil
+			}
+		}
+		return writeTarget(path, path, data, perm, sync)
+	}
 	if same(path, data) {
 		return nil
 	}
-	return Replace(path, data, perm)
+	return write(path, data, perm, sync)
 }
 
 func same(path string, data []byte) bool {
 	st, err := os.Stat(path)
 	if err != nil || st.Size() != int64(len(data)) {
-		return false // the common case in a cold build: no read at all
+		return false
 	}
 	old, err := os.ReadFile(path)
 	return err == nil && bytes.Equal(old, data)
