@@ -4,6 +4,7 @@ import (
 	"html"
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/chroma/v2"
 	chtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -18,10 +19,7 @@ func Code(lang, code string) template.HTML {
 	l := codeLexer(lang)
 	var b strings.Builder
 	start := `<pre class="wb-code" data-lang="` + attrWord(lang) + `"><code>`
-	f := chtml.New(
-		chtml.WithClasses(true),
-		chtml.WithPreWrapper(preWrapper{start: start, end: `</code></pre>`}),
-	)
+	f := codeFormatter(start)
 	it, err := l.Tokenise(nil, code)
 	if err == nil {
 		err = f.Format(&b, classStyle, it)
@@ -31,6 +29,34 @@ func Code(lang, code string) template.HTML {
 		return template.HTML(start + html.EscapeString(code) + `</code></pre>`) // #nosec G203 -- escaped
 	}
 	return template.HTML(b.String()) // #nosec G203 -- chroma escapes every token
+}
+
+// formatters are chroma's HTML formatters by the <pre> they open: a
+// formatter works out its CSS classes on first use, which was a tenth of
+// highlighting a short block. They are safe for concurrent use; a course
+// has a few languages, and past formattersMax a new one is made each time
+// (a lab cannot grow this without bound).
+var (
+	formattersMu sync.Mutex
+	formatters   = map[string]*chtml.Formatter{}
+)
+
+const formattersMax = 64
+
+func codeFormatter(start string) *chtml.Formatter {
+	formattersMu.Lock()
+	defer formattersMu.Unlock()
+	if f, ok := formatters[start]; ok {
+		return f
+	}
+	f := chtml.New(
+		chtml.WithClasses(true),
+		chtml.WithPreWrapper(preWrapper{start: start, end: `</code></pre>`}),
+	)
+	if len(formatters) < formattersMax {
+		formatters[start] = f
+	}
+	return f
 }
 
 // classStyle is the style handed to chroma's formatter: with classes the
