@@ -20,6 +20,21 @@ type verifier struct {
 	masks     []string // the environment's optional masks
 	captured  map[string]string
 	onCapture func(name, value string)
+	byProto   map[string][]check.Mask // the masks of each block protocol, made once a lab
+}
+
+// masksFor is check.MasksFor for a block of the lab, with the lab's and
+// the environment's optional masks.
+func (v *verifier) masksFor(proto string) []check.Mask {
+	if m, ok := v.byProto[proto]; ok {
+		return m
+	}
+	m := check.MasksFor(proto, append(append([]string(nil), v.lab.Front.Masks...), v.masks...))
+	if v.byProto == nil {
+		v.byProto = map[string][]check.Mask{}
+	}
+	v.byProto[proto] = m
+	return m
 }
 
 func (r *labRun) verify(s *SessionResult) {
@@ -39,7 +54,7 @@ func (v *verifier) verify(s *SessionResult) {
 
 func (v *verifier) judge(s *SessionResult) {
 	b := s.Block
-	masks := check.MasksFor(b.Proto, append(append([]string(nil), v.lab.Front.Masks...), v.masks...))
+	masks := v.masksFor(b.Proto)
 	if len(s.Events) > 0 {
 		c, err := check.CompareStopped(b, s.Events, masks, v.captured, unsentFrom(s))
 		if err != nil {

@@ -64,6 +64,16 @@ func Compare(b *lab.Block, events []protocols.Event, masks []Mask, captured map[
 // refuses TLS: those lines are not counted as differences.
 func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captured map[string]string, unsentFrom int) (*Comparison, error) {
 	c := &Comparison{Block: b, Events: events, unsentFrom: unsentFrom}
+	patterns := 0
+	for _, ln := range b.Lines {
+		if ln.Kind == lab.Server || ln.Kind == lab.Note {
+			patterns++
+		}
+	}
+	// One allocation for the block's patterns; the slice never grows, so
+	// the pointers into it stay good.
+	pats := make([]Pattern, patterns)
+	c.exp = make([]expected, 0, len(b.Lines))
 	var blanks []lab.Line
 	for _, ln := range b.Lines {
 		switch ln.Kind {
@@ -75,8 +85,9 @@ func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captur
 			if ln.Kind == lab.Note {
 				kind = 'N'
 			}
-			p, err := CompilePattern(kind, ln.Text, ln.Num, captured)
-			if err != nil {
+			p := &pats[0]
+			pats = pats[1:]
+			if err := p.compile(kind, ln.Text, ln.Num, captured); err != nil {
 				return nil, &lab.Error{Line: ln.Num, Msg: err.Error()}
 			}
 			c.exp = append(c.exp, expected{line: ln, pattern: p, blanks: blanks})
@@ -99,10 +110,22 @@ func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captur
 // Escape writes a server line the way a lab file holds it: control
 // characters other than tab as \xNN.
 func Escape(s string) string {
-	var b strings.Builder
+	first := -1
 	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return s // the common case: nothing to escape, nothing to copy
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:first])
+	for i := first; i < len(s); i++ {
 		ch := s[i]
-		if (ch < 0x20 && ch != '\t') || ch == 0x7f {
+		if needsEscape(ch) {
 			fmt.Fprintf(&b, `\x%02x`, ch)
 			continue
 		}
@@ -110,6 +133,8 @@ func Escape(s string) string {
 	}
 	return b.String()
 }
+
+func needsEscape(ch byte) bool { return (ch < 0x20 && ch != '\t') || ch == 0x7f }
 
 func (c *Comparison) matches(i, j int, masks []Mask) (bool, map[string]string) {
 	e, a := c.exp[i], c.Events[j]
@@ -146,8 +171,9 @@ func (c *Comparison) alignExact() bool {
 			return false
 		}
 	}
+	c.ops = make([]op, len(c.exp))
 	for i := range c.exp {
-		c.ops = append(c.ops, op{opKeep, i, i})
+		c.ops[i] = op{opKeep, i, i}
 	}
 	c.Match = true
 	return true

@@ -35,28 +35,38 @@ var captureRef = regexp.MustCompile(`\$\{capture:([A-Za-z_][A-Za-z0-9_.-]*)\}`)
 //     of an earlier capture stands for its value;
 //   - everything else must be equal.
 func CompilePattern(kind byte, text string, line int, captured map[string]string) (*Pattern, error) {
-	p := &Pattern{Kind: kind, Text: text, Line: line}
+	p := new(Pattern)
+	if err := p.compile(kind, text, line, captured); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// compile is CompilePattern into p, so that a comparison can keep its
+// patterns in one slice.
+func (p *Pattern) compile(kind byte, text string, line int, captured map[string]string) error {
+	*p = Pattern{Kind: kind, Text: text, Line: line}
 	if strings.TrimSpace(text) == "..." {
 		p.AnyRun = true
-		return p, nil
+		return nil
 	}
 	if body, ok := strings.CutSuffix(text, " (re)"); ok {
 		re, err := regexp.Compile("^(?:" + body + ")$")
 		if err != nil {
-			return nil, fmt.Errorf("bad regular expression: %v", err)
+			return fmt.Errorf("bad regular expression: %v", err)
 		}
 		p.re = re
 		for _, n := range re.SubexpNames()[1:] {
 			p.capture = append(p.capture, n)
 		}
-		return p, nil
+		return nil
 	}
 	// Server text is compared in its written form, control characters as
 	// \xNN; a raw one typed in a lab means the same.
 	p.Text = Escape(text)
 	text = p.Text
 	if !strings.Contains(text, "...") && !strings.Contains(text, "${") {
-		return p, nil
+		return nil
 	}
 	var b strings.Builder
 	b.WriteString("^")
@@ -100,10 +110,10 @@ func CompilePattern(kind byte, text string, line int, captured map[string]string
 	b.WriteString("$")
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.re = re
-	return p, nil
+	return nil
 }
 
 // Match reports whether actual matches the pattern, and the captured values.

@@ -19,6 +19,9 @@ import (
 type Redactor struct {
 	secrets [][]byte // raw secrets, for the base64 token scan
 	needles []string // literal forms, longest first
+	// shortest is the length of the shortest secret: a base64 run too
+	// short to decode to that many bytes cannot carry any of them.
+	shortest int
 }
 
 // minSecret is the shortest secret masked: shorter ones would eat
@@ -35,6 +38,9 @@ func NewRedactor(secrets []string) *Redactor {
 
 // Add registers more secrets.
 func (r *Redactor) Add(secrets ...string) {
+	if r.knows(secrets) {
+		return // every session adds the lab's secrets again: nothing new
+	}
 	seen := map[string]bool{}
 	for _, n := range r.needles {
 		seen[n] = true
@@ -45,6 +51,9 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 		seen["\x00"+sec] = true
 		r.secrets = append(r.secrets, []byte(sec))
+		if r.shortest == 0 || len(sec) < r.shortest {
+			r.shortest = len(sec)
+		}
 		for _, n := range append(encodedForms(sec), base64Cores(sec)...) {
 			if !seen[n] {
 				seen[n] = true
@@ -54,6 +63,27 @@ func (r *Redactor) Add(secrets ...string) {
 	}
 	// Longest first, so a form containing another is masked whole.
 	sort.SliceStable(r.needles, func(i, j int) bool { return len(r.needles[i]) > len(r.needles[j]) })
+}
+
+// knows reports whether Add would register nothing from secrets: each is
+// too short or registered already.
+func (r *Redactor) knows(secrets []string) bool {
+	for _, sec := range secrets {
+		if len(sec) < minSecret {
+			continue
+		}
+		known := false
+		for _, have := range r.secrets {
+			if string(have) == sec {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return false
+		}
+	}
+	return true
 }
 
 // encodedForms are the secret as it is and as text encodings carry it.
@@ -145,7 +175,6 @@ func (r *Redactor) maskBase64Tokens(s string) string {
 
 // Replacers are costly to build and safe to share: built once.
 var (
-	urlToStd  = strings.NewReplacer("-", "+", "_", "/", "=", "") // base64url to standard, unpadded
 	stdToURL  = strings.NewReplacer("+", "-", "/", "_")
 	xmlQuotes = strings.NewReplacer(`"`, "&quot;", "'", "&apos;")
 )
@@ -154,18 +183,45 @@ func (r *Redactor) encodesSecret(tok string) bool {
 	if len(tok) < 4 || len(r.secrets) == 0 {
 		return false
 	}
-	std := urlToStd.Replace(tok)
+	// The decoded bytes are at most 3/4 of the characters: a run too
+	// short for the shortest secret needs no decoding (most words).
+	if len(tok)*3/4 < r.shortest {
+		return false
+	}
+	// The run in the standard alphabet, unpadded ('-' '+', '_' '/', no
+	// '='), decoded from each of its first four characters; on the stack
+	// for a run of ordinary length.
+	var stdBuf, decBuf [256]byte
+	std := stdBuf[:0]
+	if len(tok) > len(stdBuf) {
+		std = make([]byte, 0, len(tok))
+	}
+	for i := 0; i < len(tok); i++ {
+		switch c := tok[i]; c {
+		case '-':
+			std = append(std, '+')
+		case '_':
+			std = append(std, '/')
+		case '=':
+		default:
+			std = append(std, c)
+		}
+	}
+	dec := decBuf[:]
+	if n := base64.RawStdEncoding.DecodedLen(len(std)); n > len(dec) {
+		dec = make([]byte, n)
+	}
 	for off := 0; off < 4 && off < len(std); off++ {
 		u := std[off:]
 		if len(u)%4 == 1 {
 			u = u[:len(u)-1]
 		}
-		dec, err := base64.RawStdEncoding.DecodeString(u)
+		n, err := base64.RawStdEncoding.Decode(dec, u)
 		if err != nil {
 			continue
 		}
 		for _, sec := range r.secrets {
-			if len(dec) >= len(sec) && bytes.Contains(dec, sec) {
+			if n >= len(sec) && bytes.Contains(dec[:n], sec) {
 				return true
 			}
 		}
