@@ -490,16 +490,23 @@ func passwordFromEnv(lookup func(string) (string, bool), server string) string {
 // ${password} while the server in force has none: sending an empty one
 // would fail later and for a reason nobody could see.
 func emptyCredential(path string, ep *endpoint, lines []lab.Line) error {
+	if ep.user != "" && ep.pass != "" {
+		return nil
+	}
 	for _, ln := range lines {
 		if ln.Kind != lab.Client && ln.Kind != lab.Pipelined {
 			continue
 		}
-		for _, c := range []struct{ name, value, hint string }{
-			{"user", ep.user, "give one in the server's URL (smtp://alice@host:port) or as user: in " + CourseFile},
-			{"password", ep.pass, "set " + PasswordEnv + " (or " + PasswordEnv + "_" + strings.ToUpper(cmp.Or(ep.name, "default")) + ") in the environment, or password: ${VARIABLE} in " + CourseFile},
+		for _, c := range []struct{ name, value, ref string }{
+			{"user", ep.user, "${user}"},
+			{"password", ep.pass, "${password}"},
 		} {
-			if c.value == "" && strings.Contains(ln.Text, "${"+c.name+"}") {
-				return &lab.Error{File: path, Line: ln.Num, Msg: fmt.Sprintf("${%s} is empty for server %q: %s", c.name, cmp.Or(ep.name, "default"), c.hint)}
+			if c.value == "" && strings.Contains(ln.Text, c.ref) {
+				hint := "give one in the server's URL (smtp://alice@host:port) or as user: in " + CourseFile
+				if c.name == "password" {
+					hint = "set " + PasswordEnv + " (or " + PasswordEnv + "_" + strings.ToUpper(cmp.Or(ep.name, "default")) + ") in the environment, or password: ${VARIABLE} in " + CourseFile
+				}
+				return &lab.Error{File: path, Line: ln.Num, Msg: fmt.Sprintf("${%s} is empty for server %q: %s", c.name, cmp.Or(ep.name, "default"), hint)}
 			}
 		}
 	}

@@ -122,7 +122,9 @@ func (w *Wire) mark() int {
 // session never upgrades.
 func NewWire(conn net.Conn, tlsConfig *tls.Config, limits Limits) *Wire {
 	limits = limits.withDefaults()
-	w := &Wire{conn: conn, limits: limits, tls: tlsConfig}
+	// Room for the lines of a typical session, so the transcript does
+	// not grow a line at a time.
+	w := &Wire{conn: conn, limits: limits, tls: tlsConfig, events: make([]Event, 0, 32)}
 	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
 	return w
 }
@@ -212,10 +214,19 @@ func (w *Wire) Write(p []byte, shown []ClientLine, payload bool) error {
 // dropping the CR of a CRLF. Once a limit has cut the transcript it keeps
 // nothing more and returns the limit's error.
 func (w *Wire) record(b []byte, payload bool) error {
+	_, _, err := w.recordLines(b, payload)
+	return err
+}
+
+// recordLines is record, also returning the text of the last line it
+// completed, and whole: that line was b's first, with no bytes kept from
+// before b (its text is then b's first line, without its line end).
+func (w *Wire) recordLines(b []byte, payload bool) (last string, whole bool, err error) {
 	from := w.mark()
 	defer w.observe(from)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	first := true
 	for len(b) > 0 && w.cut == nil {
 		if len(w.partial) == 0 {
 			w.partPay = payload
@@ -223,19 +234,25 @@ func (w *Wire) record(b []byte, payload bool) error {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			w.partial = append(w.partial, b...)
-			return nil
+			return last, whole, nil
 		}
-		line := append(w.partial, b[:i]...)
+		fresh := first && len(w.partial) == 0
+		line := b[:i]
+		if !fresh {
+			line = append(w.partial, line...)
+		}
 		crlf := bytes.HasSuffix(line, []byte("\r"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if !w.keepLineLocked(len(line)) {
 			break
 		}
-		w.events = append(w.events, Event{Kind: Server, Text: string(line), Payload: w.partPay, LF: !crlf})
+		last, whole = string(line), fresh
+		w.events = append(w.events, Event{Kind: Server, Text: last, Payload: w.partPay, LF: !crlf})
 		w.partial = nil
 		b = b[i+1:]
+		first = false
 	}
-	return w.cut
+	return last, whole, w.cut
 }
 
 func (w *Wire) markEOF() {
@@ -266,9 +283,12 @@ func (w *Wire) ReadLine() (string, error) { return w.readLine(false) }
 func (w *Wire) ReadPayloadLine() (string, error) { return w.readLine(true) }
 
 func (w *Wire) readLine(payload bool) (string, error) {
+	chunk, err := w.br.ReadSlice('\n')
+	if err == nil {
+		return w.wholeLine(chunk, payload)
+	}
 	var line []byte
 	for {
-		chunk, err := w.br.ReadSlice('\n')
 		if cerr := w.count(len(chunk)); cerr != nil {
 			_ = w.record(chunk, payload)
 			return "", cerr
@@ -284,6 +304,7 @@ func (w *Wire) readLine(payload bool) (string, error) {
 			if len(line) > w.limits.MaxLine {
 				return "", limitErr("a server line is longer than %d bytes (limit line_bytes)", w.limits.MaxLine)
 			}
+			chunk, err = w.br.ReadSlice('\n')
 			continue
 		}
 		return "", w.readErr(err, len(line))
@@ -293,6 +314,31 @@ func (w *Wire) readLine(payload bool) (string, error) {
 	}
 	s := strings.TrimSuffix(string(line), "\n")
 	s = strings.TrimSuffix(s, "\r")
+	w.mu.Lock()
+	w.last = s
+	w.mu.Unlock()
+	return s, nil
+}
+
+// wholeLine is readLine for the common case, a line read whole in one
+// piece: its text is the one recorded (one copy, not three), unless bytes
+// before it were still pending.
+func (w *Wire) wholeLine(chunk []byte, payload bool) (string, error) {
+	if cerr := w.count(len(chunk)); cerr != nil {
+		_ = w.record(chunk, payload)
+		return "", cerr
+	}
+	last, whole, rerr := w.recordLines(chunk, payload)
+	if rerr != nil {
+		return "", rerr
+	}
+	if len(chunk) > w.limits.MaxLine {
+		return "", limitErr("a server line is longer than %d bytes (limit line_bytes)", w.limits.MaxLine)
+	}
+	s := last
+	if !whole {
+		s = strings.TrimSuffix(strings.TrimSuffix(string(chunk), "\n"), "\r")
+	}
 	w.mu.Lock()
 	w.last = s
 	w.mu.Unlock()

@@ -255,6 +255,9 @@ func Parse(path string, src []byte, isSession func(proto string) bool) (*Lab, er
 	doc := markdownParser.Parse(text.NewReader(md))
 	l.Doc = doc
 	lines := newLineIndex(src)
+	// The block lines' texts are cut from one copy of the Markdown, not
+	// copied one by one.
+	lines.md = string(md)
 	var pendingRun *Block // a "python run" block waiting for its output block
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fc, isFenced := n.(*ast.FencedCodeBlock)
@@ -359,10 +362,14 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 	} else {
 		b.BodyEnd = b.BodyStart
 	}
-	raw := make([]string, 0, segs.Len())
-	for i := 0; i < segs.Len(); i++ {
+	raw := make([]string, segs.Len())
+	for i := range raw {
 		seg := segs.At(i)
-		raw = append(raw, strings.TrimRight(string(seg.Value(md)), "\r\n"))
+		if seg.Padding == 0 {
+			raw[i] = strings.TrimRight(lines.md[seg.Start:seg.Stop], "\r\n")
+		} else {
+			raw[i] = strings.TrimRight(string(seg.Value(md)), "\r\n")
+		}
 	}
 	var kinds []LineKind
 	if b.Exec != "" {
@@ -383,7 +390,7 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 				fail(lines.line(seg.Start), "%v", err)
 			}
 		}
-		ln.Num, ln.Start, ln.End = lines.line(seg.Start), lines.lineStart(seg.Start), lines.lineEnd(seg.Start)
+		ln.Num, ln.Start, ln.End = lines.bounds(seg.Start)
 		b.Lines = append(b.Lines, ln)
 	}
 }
@@ -469,16 +476,27 @@ func yamlErrorLine(err error) (int, string) {
 type lineIndex struct {
 	src    []byte
 	starts []int
+	md     string // the Markdown as a string, for block line texts
 }
 
 func newLineIndex(src []byte) lineIndex {
-	starts := []int{0}
+	starts := make([]int, 1, bytes.Count(src, []byte("\n"))+1)
 	for i, c := range src {
 		if c == '\n' {
 			starts = append(starts, i+1)
 		}
 	}
 	return lineIndex{src: src, starts: starts}
+}
+
+// bounds is line, lineStart and lineEnd of off, with one search.
+func (x lineIndex) bounds(off int) (line, start, end int) {
+	n := x.line(off)
+	end = len(x.src)
+	if n < len(x.starts) {
+		end = x.starts[n]
+	}
+	return n, x.starts[n-1], end
 }
 
 func (x lineIndex) line(off int) int {

@@ -146,6 +146,9 @@ func (s *Scope) SecretValues() []string {
 // Expand returns the text to send and the text to show. A reference that
 // involves a secret is shown as Mask.
 func (s *Scope) Expand(in string) (text, display string, err error) {
+	if !strings.Contains(in, "${") {
+		return in, in, nil // no reference and no "$${": the line as it is
+	}
 	t, d, _, rest, err := s.expand(in, false)
 	if err != nil {
 		return "", "", err
