@@ -41,7 +41,8 @@ func (p *embeddedProvider) Start(setup engine.Setup) (engine.EmbeddedSet, error)
 	if err != nil {
 		return nil, err
 	}
-	cfg := labserver.Config{TLS: b}
+	// A lab's servers listen as its blocks first ask for them.
+	cfg := labserver.Config{TLS: b, OnDemand: true}
 	if setup.WebRoot != "" {
 		cfg.WebRoot = os.DirFS(setup.WebRoot)
 	}

@@ -20,7 +20,7 @@ func (s *Set) withAutoconfig(next http.Handler, cfg Config) http.Handler {
 		host = cfg.Addr
 	}
 	port := func(svc string) int {
-		_, p, _ := splitPort(s.addrs[svc])
+		_, p, _ := splitPort(s.Addr(svc))
 		return p
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

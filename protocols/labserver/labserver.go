@@ -58,6 +58,11 @@ type Config struct {
 	// web services, naming the host AutoconfigHost (default: Addr).
 	Autoconfig     bool
 	AutoconfigHost string
+	// OnDemand starts each service when Addr is first asked for it,
+	// rather than all of them in Start: a lab run uses one or two of the
+	// nine, and a listener costs some ten system calls to open and close.
+	// A service nobody asked for never listens.
+	OnDemand bool
 }
 
 // ListenError says that a service could not get its port.
@@ -114,14 +119,26 @@ type Set struct {
 	bundle *labtls.Bundle
 	addrs  map[string]string
 
-	closers   []func() error // servers, stopped in reverse order
-	listeners []net.Listener
-	wg        sync.WaitGroup
+	closers []func() error // servers, stopped in reverse order
+	wg      sync.WaitGroup
 
 	mu        sync.Mutex
-	serveErrs []error // servers that stopped on their own
+	addr      string             // host the services listen on
+	ports     map[string]int     // cfg.Ports
+	tlsCfg    *tls.Config        // the implicit-TLS services'
+	waiting   map[string]planned // OnDemand services not yet listening
+	listeners []net.Listener     // guarded by mu
+	closed    bool               // Close has begun: nothing more listens
+	serveErrs []error            // servers that stopped on their own
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// planned is a service of the set and the server that serves it.
+type planned struct {
+	service string
+	tls     bool
+	serve   func(net.Listener) error
 }
 
 // Start fills a store with the fixtures and starts every service on a free
@@ -211,11 +228,7 @@ func (s *Set) startAll(cfg Config) error {
 	}
 	s.closers = []func() error{smtp.Close, submission.Close, pop3.Close, imap.Close, web.Close}
 
-	plan := []struct {
-		service string
-		tls     bool
-		serve   func(net.Listener) error
-	}{
+	plan := []planned{
 		{SMTP, false, smtp.Serve},
 		{SMTPS, true, smtp.Serve},
 		{Submission, false, submission.Serve},
@@ -226,37 +239,75 @@ func (s *Set) startAll(cfg Config) error {
 		{HTTP, false, web.Serve},
 		{HTTPS, true, web.Serve},
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addr, s.ports, s.tlsCfg = cfg.Addr, cfg.Ports, tlsCfg
+	if cfg.OnDemand {
+		s.waiting = map[string]planned{}
+		for _, p := range plan {
+			s.waiting[p.service] = p
+		}
+		return nil
+	}
 	for _, p := range plan {
-		addr := net.JoinHostPort(cfg.Addr, strconv.Itoa(cfg.Ports[p.service]))
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			var se *os.SyscallError
-			if errors.As(err, &se) {
-				err = se.Err // "address already in use", without the Go call chain
-			}
-			return &ListenError{Service: p.service, Addr: addr, Err: err}
+		if err := s.listenLocked(p); err != nil {
+			return err
 		}
-		s.listeners = append(s.listeners, l)
-		s.addrs[p.service] = l.Addr().String()
-		if p.tls {
-			l = tls.NewListener(l, tlsCfg)
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			err := p.serve(l)
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.mu.Lock()
-				s.serveErrs = append(s.serveErrs, fmt.Errorf("labserver: %s: %w", p.service, err))
-				s.mu.Unlock()
-			}
-		}()
 	}
 	return nil
 }
 
+// listenLocked opens a service's listener and serves it; called with s.mu
+// held.
+func (s *Set) listenLocked(p planned) error {
+	addr := net.JoinHostPort(s.addr, strconv.Itoa(s.ports[p.service]))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		var se *os.SyscallError
+		if errors.As(err, &se) {
+			err = se.Err // "address already in use", without the Go call chain
+		}
+		return &ListenError{Service: p.service, Addr: addr, Err: err}
+	}
+	s.listeners = append(s.listeners, l)
+	s.addrs[p.service] = l.Addr().String()
+	if p.tls {
+		l = tls.NewListener(l, s.tlsCfg)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := p.serve(l)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.mu.Lock()
+			s.serveErrs = append(s.serveErrs, fmt.Errorf("labserver: %s: %w", p.service, err))
+			s.mu.Unlock()
+		}
+	}()
+	return nil
+}
+
 // Addr is the host:port of a service ("smtp", "pop3s", ...), "" if unknown.
-func (s *Set) Addr(service string) string { return s.addrs[strings.ToLower(service)] }
+// Under OnDemand the first call starts the service; "" if it cannot listen
+// (the error is reported by Close).
+func (s *Set) Addr(service string) string {
+	service = strings.ToLower(service)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.addrs[service]; ok {
+		return a
+	}
+	p, ok := s.waiting[service]
+	if !ok || s.closed {
+		return ""
+	}
+	delete(s.waiting, service)
+	if err := s.listenLocked(p); err != nil {
+		s.serveErrs = append(s.serveErrs, err)
+		return ""
+	}
+	return s.addrs[service]
+}
 
 // Services lists the service names in a stable order: mail from sending to
 // reading, then web; plain before TLS.
@@ -272,6 +323,10 @@ func (s *Set) TLS() *labtls.Bundle { return s.bundle }
 // reports servers that had stopped on their own with an error.
 func (s *Set) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true // no service starts from now on
+		listeners := s.listeners
+		s.mu.Unlock()
 		var errs []error
 		for _, c := range s.closers {
 			if err := c(); err != nil {
@@ -279,7 +334,7 @@ func (s *Set) Close() error {
 			}
 		}
 		// Listeners a server never got to Serve are closed here.
-		for _, l := range s.listeners {
+		for _, l := range listeners {
 			l.Close()
 		}
 		s.wg.Wait()

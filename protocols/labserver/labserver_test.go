@@ -404,3 +404,43 @@ func TestOptionsStarAsNginx(t *testing.T) {
 		t.Errorf("OPTIONS * = %q, %v; want 400", line, err)
 	}
 }
+
+// OnDemand: a service listens once Addr asks for it, and only then; it
+// serves like an eager one; after Close nothing starts.
+func TestOnDemandListensWhenAsked(t *testing.T) {
+	s := startSet(t, Config{OnDemand: true})
+	s.mu.Lock()
+	listening := len(s.listeners)
+	s.mu.Unlock()
+	if listening != 0 {
+		t.Fatalf("%d services listen before any was asked for", listening)
+	}
+	addr := s.Addr("SMTP")
+	if addr == "" || s.Addr("smtp") != addr {
+		t.Fatalf("Addr(smtp) = %q, then %q", addr, s.Addr("smtp"))
+	}
+	if got := firstLine(t, s, addr, false); !strings.HasPrefix(got, "220 ") {
+		t.Errorf("smtp greeting %q", got)
+	}
+	if got := firstLine(t, s, s.Addr("imaps"), true); !strings.HasPrefix(got, "* OK") {
+		t.Errorf("imaps greeting %q", got)
+	}
+	s.mu.Lock()
+	listening = len(s.listeners)
+	s.mu.Unlock()
+	if listening != 2 {
+		t.Errorf("%d services listen, want the 2 asked for", listening)
+	}
+	if s.Addr("gopher") != "" {
+		t.Error("an unknown service has an address")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.Addr("pop3"); a != "" {
+		t.Errorf("a service started after Close: %s", a)
+	}
+	if _, err := net.Dial("tcp", addr); err == nil {
+		t.Error("smtp still accepts after Close")
+	}
+}
