@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,19 +78,29 @@ type blockKeys struct {
 
 func hashStrings(parts ...string) string {
 	h := sha256.New()
+	var head [24]byte
 	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
+		// "len:part;" for each part, as fmt.Fprintf(h, "%d:%s;") writes it.
+		h.Write(append(strconv.AppendInt(head[:0], int64(len(p)), 10), ':'))
+		io.WriteString(h, p)
+		h.Write(semicolon)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:24]
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))[:24]
 }
+
+var semicolon = []byte(";")
 
 // blockHash covers what is sent, not the S: lines: those are expectations,
 // compared again on every build.
 func blockHash(b *lab.Block) string {
-	parts := []string{b.InfoText}
-	for _, ln := range append(append([]lab.Line(nil), b.Code...), b.Lines...) {
-		if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
-			parts = append(parts, fmt.Sprint(ln.Kind), ln.Text)
+	parts := make([]string, 1, 1+2*(len(b.Code)+len(b.Lines)))
+	parts[0] = b.InfoText
+	for _, lines := range [][]lab.Line{b.Code, b.Lines} {
+		for _, ln := range lines {
+			if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
+				parts = append(parts, strconv.Itoa(int(ln.Kind)), ln.Text)
+			}
 		}
 	}
 	return hashStrings(parts...)

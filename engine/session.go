@@ -372,7 +372,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 	proto, _, _ := r.e.opts.Registry.Lookup(b.Proto)
 	// What validation could not count (a literal over ${user}) is checked
 	// now that the values are known, still before connecting.
-	if err := lintScript(r.lab.Path, proto, script); err != nil {
+	if err := lintScript(r.lab.Path, proto, script, b); err != nil {
 		return fail(err)
 	}
 	d := net.Dialer{Timeout: timeout}

@@ -118,7 +118,7 @@ func (v *validator) block(b *lab.Block) {
 // expanded where their values are known now; it reports variables that are
 // not defined anywhere.
 func (v *validator) lintLines(b *lab.Block) []protocols.LintLine {
-	var out []protocols.LintLine
+	out := make([]protocols.LintLine, 0, len(b.Lines))
 	for _, ln := range b.Lines {
 		ll := protocols.LintLine{Text: ln.Text, Source: ln.Num, Pipelined: ln.Kind == lab.Pipelined}
 		switch ln.Kind {
@@ -376,9 +376,16 @@ func contains(list []string, s string) bool {
 // lintScript lints a block's client lines as they are about to be sent,
 // variables expanded, and returns its first error. The messages name
 // lines and byte counts, never the values.
-func lintScript(path string, proto protocols.Protocol, script []protocols.ClientLine) error {
+func lintScript(path string, proto protocols.Protocol, script []protocols.ClientLine, b *lab.Block) error {
 	linter, ok := proto.(protocols.Linter)
 	if !ok {
+		return nil
+	}
+	if !hasReference(b) {
+		// No client line names a variable: the script is the lines as
+		// written, which validation linted already (a lab whose lint
+		// finds an error does not run), and a linter's errors come from
+		// the client lines alone.
 		return nil
 	}
 	lines := make([]protocols.LintLine, len(script))
@@ -391,4 +398,15 @@ func lintScript(path string, proto protocols.Protocol, script []protocols.Client
 		}
 	}
 	return nil
+}
+
+// hasReference reports whether a client line of b holds "${" (a variable,
+// or the literal "$${"): its text is known only when the block runs.
+func hasReference(b *lab.Block) bool {
+	for _, ln := range b.Lines {
+		if (ln.Kind == lab.Client || ln.Kind == lab.Pipelined) && strings.Contains(ln.Text, "${") {
+			return true
+		}
+	}
+	return false
 }

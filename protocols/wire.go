@@ -376,8 +376,18 @@ func (w *Wire) ReadN(n int64, payload bool) ([]byte, error) {
 // without a length), at most Limits.MaxPayload bytes.
 func (w *Wire) ReadToClose(payload bool) ([]byte, error) {
 	var buf []byte
-	// Most reads to the close are a goodbye or nothing: start small, grow
-	// for a body.
+	// Most reads to the close find nothing but the close: that needs no
+	// buffer of its own.
+	if w.br.Buffered() == 0 {
+		if _, err := w.br.Peek(1); err != nil && w.br.Buffered() == 0 {
+			if errors.Is(err, io.EOF) {
+				w.markEOF()
+				return nil, nil
+			}
+			return nil, w.readErr(err, 0)
+		}
+	}
+	// A goodbye or a body: start small, grow for a body.
 	tmp := make([]byte, 1<<10)
 	for {
 		k, err := w.br.Read(tmp)

@@ -102,7 +102,6 @@ func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captur
 	for j, ev := range events {
 		c.escaped[j] = Escape(ev.Text)
 	}
-	c.masked, c.maskedSet = make([]string, len(events)), make([]bool, len(events))
 	c.align(masks)
 	return c, nil
 }
@@ -145,6 +144,11 @@ func (c *Comparison) matches(i, j int, masks []Mask) (bool, map[string]string) {
 		return false, nil
 	}
 	return e.pattern.match(c.escaped[j], func() string {
+		if c.masked == nil {
+			// Made the first time a masked text is needed: a block that
+			// matches line for line never masks anything.
+			c.masked, c.maskedSet = make([]string, len(c.Events)), make([]bool, len(c.Events))
+		}
 		if !c.maskedSet[j] {
 			c.masked[j], c.maskedSet[j] = applyMasks(c.escaped[j], masks), true
 		}

@@ -20,7 +20,7 @@ import (
 // "alice {8}": the rest of the line must start with a space or ")"), or
 // take the line end with it when an empty C: line ends the command.
 func (Protocol) Lint(lines []protocols.LintLine) []protocols.Finding {
-	var client []protocols.LintLine
+	client := make([]protocols.LintLine, 0, len(lines))
 	for _, l := range lines {
 		if l.Kind == protocols.Client {
 			client = append(client, l)
@@ -42,6 +42,7 @@ type lintCommand struct {
 // wrong. It stops where a line's bytes are only known when the block runs.
 func commandsOf(client []protocols.LintLine) (cmds []lintCommand, findings []protocols.Finding) {
 	group := 0
+	cmds = make([]lintCommand, 0, len(client))
 	var last lintCommand  // the last command line, for what may follow it
 	afterLiteral := 0     // line of the literal that ended on the line before, 0 if none
 	afterFinding := false // the line before ended a literal already reported

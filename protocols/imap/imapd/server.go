@@ -142,6 +142,9 @@ func (s *Server) serveConn(conn net.Conn) {
 	sess := newSession(s, conn)
 	sess.serve()
 	serverkit.EndTLS(sess.conn)
+	// The session is over: its buffers serve the next one.
+	serverkit.PutReader(sess.r)
+	serverkit.PutWriter(sess.w)
 }
 
 // shutdownGrace is how long Close lets sessions finish the command they

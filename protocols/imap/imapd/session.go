@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
@@ -49,8 +50,8 @@ func newSession(srv *Server, conn net.Conn) *session {
 		srv:   srv,
 		store: srv.cfg.Store,
 		conn:  conn,
-		r:     bufio.NewReaderSize(conn, 4096),
-		w:     bufio.NewWriter(conn),
+		r:     serverkit.NewReader(conn),
+		w:     serverkit.NewWriter(conn),
 		tls:   isTLS,
 	}
 }

@@ -73,6 +73,7 @@ func (s *Server) Serve(l net.Listener) error {
 		sess := newSession(s, c)
 		sess.serve()
 		serverkit.EndTLS(sess.conn)
+		serverkit.PutReader(sess.br)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 	"github.com/wirebook/wirebook/protocols/mailstore"
 )
 
@@ -45,7 +46,7 @@ type session struct {
 
 func newSession(srv *Server, c net.Conn) *session {
 	_, isTLS := c.(*tls.Conn)
-	return &session{srv: srv, conn: c, br: bufio.NewReaderSize(c, 4096), tlsActive: isTLS}
+	return &session{srv: srv, conn: c, br: serverkit.NewReader(c), tlsActive: isTLS}
 }
 
 func (s *session) reply(format string, args ...any) {

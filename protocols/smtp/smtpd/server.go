@@ -104,6 +104,7 @@ func (s *Server) Serve(l net.Listener) error {
 		sess := newSession(s, c)
 		sess.run()
 		serverkit.EndTLS(sess.conn)
+		sess.release()
 	})
 }
 

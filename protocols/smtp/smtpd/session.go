@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/wirebook/wirebook/protocols/internal/serverkit"
 )
 
 // session is one client connection.
@@ -42,9 +44,17 @@ func newSession(srv *Server, c net.Conn) *session {
 }
 
 func (s *session) setConn(c net.Conn) {
+	s.release()
 	s.conn = c
-	s.r = bufio.NewReader(c)
-	s.w = bufio.NewWriter(c)
+	s.r = serverkit.NewReader(c)
+	s.w = serverkit.NewWriter(c)
+}
+
+// release gives the session's buffers back; what they hold is dropped.
+func (s *session) release() {
+	serverkit.PutReader(s.r)
+	serverkit.PutWriter(s.w)
+	s.r, s.w = nil, nil
 }
 
 // run greets the client and serves commands until QUIT, an I/O error or a
