@@ -125,8 +125,28 @@ func NewWire(conn net.Conn, tlsConfig *tls.Config, limits Limits) *Wire {
 	// Room for the lines of a typical session, so the transcript does
 	// not grow a line at a time.
 	w := &Wire{conn: conn, limits: limits, tls: tlsConfig, events: make([]Event, 0, 32)}
-	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
+	w.br = newReader(w)
 	return w
+}
+
+// Read buffers come from a pool: a lab run makes a Wire per block, and its
+// 4 KiB buffer was most of what a short session allocated. Close gives it
+// back.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+func newReader(w *Wire) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(deadlineReader{w})
+	return br
+}
+
+// releaseReader returns the Wire's read buffer to the pool and leaves in
+// its place a small one over the same connection, for a read after Close.
+func (w *Wire) releaseReader() {
+	old := w.br
+	w.br = bufio.NewReaderSize(deadlineReader{w}, 16)
+	old.Reset(nil)
+	readers.Put(old)
 }
 
 // deadlineReader sets a fresh read deadline before each read from the
@@ -449,7 +469,10 @@ func (w *Wire) StartTLS() error {
 	}
 	_ = w.conn.SetDeadline(time.Time{})
 	w.conn = tc
-	w.br = bufio.NewReaderSize(deadlineReader{w}, 4096)
+	old := w.br
+	w.br = newReader(w)
+	old.Reset(nil)
+	readers.Put(old)
 	w.Note("%s", TLSNote(tc.ConnectionState(), w.Insecure))
 	return nil
 }
@@ -477,6 +500,7 @@ func (w *Wire) Close() error {
 		return nil
 	}
 	w.closed = true
+	w.releaseReader()
 	w.flushPartialLocked()
 	if !w.eof {
 		w.events = append(w.events, Event{Kind: Note, Text: "connection closed by the client"})

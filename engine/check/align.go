@@ -11,8 +11,8 @@ import (
 // expected is one line of a lab block taking part in a comparison: a client
 // line (an anchor) or an expected server/note pattern.
 type expected struct {
-	line    lab.Line
-	pattern *Pattern // nil for a client line
+	line    *lab.Line // in the block's Lines
+	pattern *Pattern  // nil for a client line
 	blanks  []lab.Line
 }
 
@@ -75,10 +75,11 @@ func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captur
 	pats := make([]Pattern, patterns)
 	c.exp = make([]expected, 0, len(b.Lines))
 	var blanks []lab.Line
-	for _, ln := range b.Lines {
+	for i := range b.Lines {
+		ln := &b.Lines[i]
 		switch ln.Kind {
 		case lab.Blank:
-			blanks = append(blanks, ln)
+			blanks = append(blanks, *ln)
 			continue
 		case lab.Server, lab.Note:
 			kind := byte('S')
