@@ -39,6 +39,9 @@ type labRun struct {
 	exec     *execState     // the lab's code: names, interpreter; nil until needed
 	limits   limitSettings
 	deadline time.Time // the lab deadline
+	// deadlineNames name the block deadline and the lab deadline in
+	// messages, made once a lab.
+	deadlineNames [2]string
 }
 
 func (r *labRun) close() {
@@ -82,6 +85,7 @@ func (e *Engine) prepare(l *lab.Lab, servers map[string]lab.ServerEntry) (*labRu
 		return nil, &lab.Error{File: l.Path, Msg: err.Error()}
 	}
 	r.limits = limits
+	r.deadlineNames = [2]string{fmt.Sprintf("the block deadline (%s)", limits.blockDeadline), fmt.Sprintf("the lab deadline (%s)", limits.labDeadline)}
 	if e.opts.LabTimeout == 0 {
 		// --lab-timeout, when given, is the lab's context deadline
 		// (labContext), which closes the connection and names itself.
@@ -360,9 +364,9 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		}
 		timeout = d
 	}
-	deadline, deadlineName := time.Now().Add(r.limits.blockDeadline), fmt.Sprintf("the block deadline (%s)", r.limits.blockDeadline)
+	deadline, deadlineName := time.Now().Add(r.limits.blockDeadline), r.deadlineNames[0]
 	if !r.deadline.IsZero() && r.deadline.Before(deadline) {
-		deadline, deadlineName = r.deadline, fmt.Sprintf("the lab deadline (%s)", r.limits.labDeadline)
+		deadline, deadlineName = r.deadline, r.deadlineNames[1]
 	}
 	if !time.Now().Before(deadline) {
 		return fail(fmt.Errorf("%s passed before this block ran", deadlineName))

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -143,13 +144,7 @@ func (v *validator) expand(ln lab.Line) (string, bool) {
 	if !strings.Contains(ln.Text, "${") {
 		return ln.Text, false
 	}
-	known := map[string]bool{}
-	for _, n := range runtimeVars {
-		known[n] = true
-	}
-	for n := range v.captures {
-		known[n] = true
-	}
+	known := func(n string) bool { return slices.Contains(runtimeVars, n) || v.captures[n] }
 	if !v.references(ln.Num, "", ln.Text, known, clientLineHint) {
 		return ln.Text, true
 	}
@@ -166,9 +161,9 @@ const (
 )
 
 // references reports syntax errors and undefined variables in text, and
-// whether every value it uses is known before the run. runtime holds the
+// whether every value it uses is known before the run. runtime reports the
 // names defined only when the block runs.
-func (v *validator) references(line int, prefix, text string, runtime map[string]bool, hint string) (static bool) {
+func (v *validator) references(line int, prefix, text string, runtime func(string) bool, hint string) (static bool) {
 	names, err := vars.References(text)
 	if err != nil {
 		v.fail(line, "%s%v", prefix, err)
@@ -176,7 +171,7 @@ func (v *validator) references(line int, prefix, text string, runtime map[string
 	}
 	static = true
 	for _, n := range names {
-		if runtime[n] {
+		if runtime != nil && runtime(n) {
 			static = false
 			continue
 		}

@@ -378,6 +378,7 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 	if segs.Len() > 0 {
 		b.Lines = make([]Line, 0, segs.Len())
 	}
+	prev := 0 // the line of the segment before: the next is most often the one after it
 	for i := 0; i < segs.Len(); i++ {
 		seg := segs.At(i)
 		var ln Line
@@ -390,7 +391,8 @@ func bodyOf(b *Block, fc *ast.FencedCodeBlock, src, md []byte, lines lineIndex, 
 				fail(lines.line(seg.Start), "%v", err)
 			}
 		}
-		ln.Num, ln.Start, ln.End = lines.bounds(seg.Start)
+		ln.Num, ln.Start, ln.End = lines.boundsAfter(seg.Start, prev)
+		prev = ln.Num
 		b.Lines = append(b.Lines, ln)
 	}
 }
@@ -489,9 +491,13 @@ func newLineIndex(src []byte) lineIndex {
 	return lineIndex{src: src, starts: starts}
 }
 
-// bounds is line, lineStart and lineEnd of off, with one search.
-func (x lineIndex) bounds(off int) (line, start, end int) {
-	n := x.line(off)
+// boundsAfter is line, lineStart and lineEnd of off, with one search, or
+// none when off is on the line after prev (1-based; 0 for no guess).
+func (x lineIndex) boundsAfter(off, prev int) (line, start, end int) {
+	n := prev + 1
+	if !(n >= 1 && n <= len(x.starts) && x.starts[n-1] <= off && (n == len(x.starts) || off < x.starts[n])) {
+		n = x.line(off)
+	}
 	end = len(x.src)
 	if n < len(x.starts) {
 		end = x.starts[n]

@@ -11,11 +11,13 @@ import (
 // render either into a page that is not valid HTML text.
 func checkText(path string, src []byte) ErrorList {
 	var errs ErrorList
+	valid := utf8.Valid(src)
 	at := func(off int) (line, col int) {
 		line = 1 + bytes.Count(src[:off], []byte("\n"))
 		return line, off - (bytes.LastIndexByte(src[:off], '\n') + 1) + 1
 	}
-	for off := 0; off < len(src); {
+	// utf8.Valid is the fast check; the rune walk finds where it fails.
+	for off := 0; off < len(src) && !valid; {
 		r, size := utf8.DecodeRune(src[off:])
 		if r == utf8.RuneError && size == 1 {
 			line, col := at(off)

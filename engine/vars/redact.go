@@ -22,6 +22,11 @@ type Redactor struct {
 	// shortest is the length of the shortest secret: a base64 run too
 	// short to decode to that many bytes cannot carry any of them.
 	shortest int
+	// cores[i] are the standard-alphabet base64Cores of secrets[i], one
+	// per alignment; nil when an alignment has none (a secret too short).
+	// Bytes decoded from a run hold the secret only if the run holds the
+	// core of the secret's alignment: a run with none needs no decoding.
+	cores []*[3][]byte
 }
 
 // minSecret is the shortest secret masked: shorter ones would eat
@@ -51,6 +56,7 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 		seen["\x00"+sec] = true
 		r.secrets = append(r.secrets, []byte(sec))
+		r.cores = append(r.cores, alignedCores(sec))
 		if r.shortest == 0 || len(sec) < r.shortest {
 			r.shortest = len(sec)
 		}
@@ -95,6 +101,23 @@ func encodedForms(sec string) []string {
 	forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), html.EscapeString(sec), qp.String(),
 		xmlQuotes.Replace(html.EscapeString(sec))}
 	return forms
+}
+
+// alignedCores is base64Cores in the standard alphabet, by alignment; nil
+// when some alignment has no core.
+func alignedCores(secret string) *[3][]byte {
+	var out [3][]byte
+	for shift := 0; shift < 3; shift++ {
+		pad := strings.Repeat("\x00", shift)
+		enc := strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(pad+secret)), "=")
+		startChar := (shift*8 + 5) / 6
+		endChar := min((shift+len(secret))*8/6, len(enc))
+		if endChar-startChar < 1 {
+			return nil
+		}
+		out[shift] = []byte(enc[startChar:endChar])
+	}
+	return &out
 }
 
 // base64Cores returns, for each of the three alignments a secret can have
@@ -173,6 +196,26 @@ func (r *Redactor) maskBase64Tokens(s string) string {
 	return b.String()
 }
 
+// mayHold reports whether a run (standard alphabet, unpadded) holds the
+// core of some secret it is long enough to carry, at some alignment:
+// without one, no decoding of the run holds that secret.
+func (r *Redactor) mayHold(std []byte) bool {
+	for i, cores := range r.cores {
+		if cores == nil {
+			return true // no core to look for: decode
+		}
+		if len(std)*3/4 < len(r.secrets[i]) {
+			continue
+		}
+		for _, core := range cores {
+			if bytes.Contains(std, core) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Replacers are costly to build and safe to share: built once.
 var (
 	stdToURL  = strings.NewReplacer("+", "-", "/", "_")
@@ -206,6 +249,9 @@ func (r *Redactor) encodesSecret(tok string) bool {
 		default:
 			std = append(std, c)
 		}
+	}
+	if !r.mayHold(std) {
+		return false
 	}
 	dec := decBuf[:]
 	if n := base64.RawStdEncoding.DecodedLen(len(std)); n > len(dec) {
