@@ -342,12 +342,26 @@ func (s *session) replyBad(tag, name, text string) {
 	s.tagged(tag, "BAD", "Error in IMAP command "+name+": "+text)
 }
 
-func (s *session) untagged(text string) { s.w.WriteString("* " + text + "\r\n") }
+// The reply writers write their pieces into the buffer one after another:
+// the same bytes as one string made of them, without making it.
 
-func (s *session) continuation(text string) { s.w.WriteString("+ " + text + "\r\n") }
+func (s *session) untagged(text string) { s.line("* ", text) }
+
+func (s *session) continuation(text string) { s.line("+ ", text) }
+
+func (s *session) line(prefix, text string) {
+	s.w.WriteString(prefix)
+	s.w.WriteString(text)
+	s.w.WriteString("\r\n")
+}
 
 func (s *session) tagged(tag, status, text string) {
-	s.w.WriteString(tag + " " + status + " " + text + "\r\n")
+	s.w.WriteString(tag)
+	s.w.WriteByte(' ')
+	s.w.WriteString(status)
+	s.w.WriteByte(' ')
+	s.w.WriteString(text)
+	s.w.WriteString("\r\n")
 }
 
 func (s *session) flush() error {
@@ -357,19 +371,42 @@ func (s *session) flush() error {
 
 // capabilities lists what this session may use now, in a stable order.
 func (s *session) capabilities() string {
-	caps := []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS", "ID", "ENABLE",
-		"NAMESPACE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "MOVE", "UNAUTHENTICATE"}
-	if s.state == stateNotAuth {
-		if s.srv.cfg.TLS != nil && !s.tls {
-			caps = append(caps, "STARTTLS")
-		}
-		if s.authAllowed() {
-			caps = append(caps, "AUTH=PLAIN")
-		} else {
-			caps = append(caps, "LOGINDISABLED")
-		}
+	if s.state != stateNotAuth {
+		return capsAuthenticated
 	}
-	return strings.Join(caps, " ")
+	return capsNotAuth[b2i(s.srv.cfg.TLS != nil && !s.tls)][b2i(s.authAllowed())]
+}
+
+// The capability lists, made once: after login, and before it by whether
+// STARTTLS is offered and whether AUTH is allowed.
+var (
+	capsAuthenticated = strings.Join(baseCaps, " ")
+	capsNotAuth       = func() (out [2][2]string) {
+		for starttls := range 2 {
+			for auth := range 2 {
+				caps := append([]string(nil), baseCaps...)
+				if starttls == 1 {
+					caps = append(caps, "STARTTLS")
+				}
+				if auth == 1 {
+					caps = append(caps, "AUTH=PLAIN")
+				} else {
+					caps = append(caps, "LOGINDISABLED")
+				}
+				out[starttls][auth] = strings.Join(caps, " ")
+			}
+		}
+		return out
+	}()
+	baseCaps = []string{"IMAP4rev1", "LITERAL+", "SASL-IR", "IDLE", "UIDPLUS", "ID", "ENABLE",
+		"NAMESPACE", "UNSELECT", "CHILDREN", "LIST-EXTENDED", "LIST-STATUS", "MOVE", "UNAUTHENTICATE"}
+)
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (s *session) authAllowed() bool { return s.tls || s.srv.insecureAuthAllowed() }

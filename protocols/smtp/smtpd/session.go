@@ -160,11 +160,15 @@ func (s *session) reply(code int, texts ...string) {
 	}
 	c := strconv.Itoa(code)
 	for i, t := range texts {
-		sep := " "
+		sep := byte(' ')
 		if i < len(texts)-1 {
-			sep = "-"
+			sep = '-'
 		}
-		s.w.WriteString(c + sep + t + "\r\n")
+		// The pieces one after another: the bytes of code+sep+text+CRLF.
+		s.w.WriteString(c)
+		s.w.WriteByte(sep)
+		s.w.WriteString(t)
+		s.w.WriteString("\r\n")
 	}
 }
 
