@@ -411,7 +411,7 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		w.Note("error: %s", redactor.Redact(err.Error()))
 	}
 	_ = w.Close()
-	res.Events = w.Events()
+	res.Events = w.Transcript()
 	for i := range res.Events {
 		res.Events[i].Text = redactor.Redact(res.Events[i].Text)
 	}

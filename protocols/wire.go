@@ -170,6 +170,24 @@ func (w *Wire) Events() []Event {
 	return out
 }
 
+// Transcript is Events for a closed Wire, without the copy: the events
+// themselves, which the caller may keep and change (a closed Wire records
+// nothing more). Before Close it is Events.
+func (w *Wire) Transcript() []Event {
+	w.mu.Lock()
+	closed := w.closed
+	w.mu.Unlock()
+	if !closed {
+		return w.Events()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Capped: a line recorded after this (there should be none) goes to a
+	// new array, not into the caller's.
+	w.events = w.events[:len(w.events):len(w.events)]
+	return w.events
+}
+
 // Note records an event line such as "connected to mail (smtp, port 25)".
 func (w *Wire) Note(format string, args ...any) {
 	from := w.mark()

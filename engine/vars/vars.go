@@ -71,8 +71,7 @@ func (s *Scope) Set(name, value string, secret bool) {
 
 // Child returns a scope that sees s's variables and may add its own.
 func (s *Scope) Child() *Scope {
-	c := NewScope(s.env)
-	c.marked, c.handed = s.marked, s.handed
+	c := &Scope{values: make(map[string]string, len(s.values)+4), secrets: make(map[string]bool, len(s.secrets)+1), env: s.env, marked: s.marked, handed: s.handed}
 	for k, v := range s.values {
 		c.values[k] = v
 	}
