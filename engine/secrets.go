@@ -21,6 +21,9 @@ var secretRef = regexp.MustCompile(`\$\{([^:{}$]+)\}`)
 func (r *labRun) labRedactor() *vars.Redactor {
 	red := vars.NewRedactor(r.e.opts.Secrets)
 	add := func(text string) {
+		if !strings.Contains(text, "${") {
+			return // no reference: nothing the pattern could find
+		}
 		for _, m := range secretRef.FindAllStringSubmatch(text, -1) {
 			if r.scope.IsSecret(m[1]) {
 				if v, ok := r.scope.Lookup(m[1]); ok {
