@@ -86,7 +86,7 @@ func hashStrings(parts ...string) string {
 		h.Write(semicolon)
 	}
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))[:24]
+	return hex.EncodeToString(h.Sum(sum[:0])[:12]) // the first 24 hex digits
 }
 
 var semicolon = []byte(";")
@@ -135,12 +135,12 @@ func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
 		fixtures = append(fixtures, "web_root:"+filepath.ToSlash(rel), string(data))
 	}
 	servers, fx := hashStrings(string(serverJSON)), hashStrings(fixtures...)
-	var keys []blockKeys
-	earlier := ""
+	keys := make([]blockKeys, 0, len(l.Blocks))
+	var earlier strings.Builder // the hashes of the blocks so far, one after another
 	for _, b := range l.Blocks {
 		bh := blockHash(b)
-		keys = append(keys, blockKeys{Block: bh, Earlier: hashStrings(earlier), Servers: servers, Fixtures: fx, Version: Version, Interp: interpreterKey(b)})
-		earlier += bh
+		keys = append(keys, blockKeys{Block: bh, Earlier: hashStrings(earlier.String()), Servers: servers, Fixtures: fx, Version: Version, Interp: interpreterKey(b)})
+		earlier.WriteString(bh)
 	}
 	return keys, nil
 }

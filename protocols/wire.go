@@ -95,7 +95,8 @@ type Wire struct {
 	// Observe, when set, sees every event as it is recorded (live output).
 	Observe func(Event)
 	// BeforeSend, when set, is called before client lines are written
-	// (wirebook run --step pauses there).
+	// (wirebook run --step pauses there). The lines are lent for the
+	// call: a protocol may reuse the slice after it.
 	BeforeSend func([]ClientLine)
 }
 

@@ -326,7 +326,14 @@ type outWrite struct {
 
 func (c *client) queue(l protocols.ClientLine, payload bool) {
 	if n := len(c.out); n == 0 || c.out[n-1].payload != payload {
-		c.out = append(c.out, outWrite{payload: payload})
+		if n < cap(c.out) {
+			// A write flushed before: its buffers serve again.
+			c.out = c.out[:n+1]
+			o := &c.out[n]
+			o.buf, o.lines, o.payload = o.buf[:0], o.lines[:0], payload
+		} else {
+			c.out = append(c.out, outWrite{payload: payload})
+		}
 	}
 	last := &c.out[len(c.out)-1]
 	last.buf = append(append(last.buf, l.Text...), "\r\n"...)
@@ -336,7 +343,9 @@ func (c *client) queue(l protocols.ClientLine, payload bool) {
 // flush writes the queued bytes, back to back.
 func (c *client) flush() error {
 	out := c.out
-	c.out = nil
+	// Wire.Write keeps neither the bytes nor the lines: the next queue
+	// reuses them.
+	c.out = c.out[:0]
 	for _, o := range out {
 		if err := c.w.Write(o.buf, o.lines, o.payload); err != nil {
 			return fmt.Errorf("imap: %w", err)
