@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -78,18 +77,17 @@ type blockKeys struct {
 
 func hashStrings(parts ...string) string {
 	h := sha256.New()
-	var head [24]byte
+	var stack [512]byte
+	buf := stack[:0]
 	for _, p := range parts {
-		// "len:part;" for each part, as fmt.Fprintf(h, "%d:%s;") writes it.
-		h.Write(append(strconv.AppendInt(head[:0], int64(len(p)), 10), ':'))
-		io.WriteString(h, p)
-		h.Write(semicolon)
+		// "len:part;" for each part, as fmt.Fprintf(h, "%d:%s;") wrote it.
+		buf = strconv.AppendInt(buf[:0], int64(len(p)), 10)
+		buf = append(append(append(buf, ':'), p...), ';')
+		h.Write(buf)
 	}
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:12]) // the first 24 hex digits
 }
-
-var semicolon = []byte(";")
 
 // blockHash covers what is sent, not the S: lines: those are expectations,
 // compared again on every build.

@@ -162,6 +162,8 @@ func (s *Scope) Expand(in string) (text, display string, err error) {
 // nested; it returns the unread rest after that brace.
 func (s *Scope) expand(in string, nested bool) (text, display string, secret bool, rest string, err error) {
 	var t, d strings.Builder
+	t.Grow(len(in))
+	d.Grow(len(in))
 	for len(in) > 0 {
 		switch {
 		case strings.HasPrefix(in, "$${"):
@@ -188,9 +190,15 @@ func (s *Scope) expand(in string, nested bool) (text, display string, secret boo
 			d.WriteByte('\\')
 			in = in[2:]
 		default:
-			t.WriteByte(in[0])
-			d.WriteByte(in[0])
-			in = in[1:]
+			// The run up to the next byte that may start one of the
+			// cases above, at once.
+			n := 1
+			for n < len(in) && in[n] != '$' && !(nested && (in[n] == '}' || in[n] == '\\')) {
+				n++
+			}
+			t.WriteString(in[:n])
+			d.WriteString(in[:n])
+			in = in[n:]
 		}
 	}
 	if nested {

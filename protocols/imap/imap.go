@@ -100,7 +100,7 @@ func newClient(w *protocols.Wire, script *protocols.Script) *client {
 // greeting reads the server's first line. open is false when the server
 // said BYE and the session is over.
 func (c *client) greeting() (open bool, err error) {
-	r, err := c.readResponse("the greeting")
+	r, err := c.readResponse("the greeting", "")
 	if err != nil {
 		return false, err
 	}
@@ -264,7 +264,7 @@ func (c *client) authenticate(cmd *command) error {
 // await reads responses until cmd has its tagged reply.
 func (c *client) await(cmd *command) error {
 	for !cmd.done {
-		r, err := c.readResponse("the reply to " + cmd.tag)
+		r, err := c.readResponse("the reply to ", cmd.tag)
 		if err != nil {
 			return err
 		}
@@ -280,7 +280,7 @@ func (c *client) await(cmd *command) error {
 // Replies to other pipelined commands may arrive meanwhile.
 func (c *client) awaitContinuation(cmd *command) (goAhead bool, err error) {
 	for {
-		r, err := c.readResponse("a continuation request for " + cmd.tag)
+		r, err := c.readResponse("a continuation request for ", cmd.tag)
 		if err != nil {
 			return false, err
 		}

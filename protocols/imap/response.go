@@ -25,12 +25,12 @@ type response struct {
 }
 
 // readResponse reads one complete response. A tagged reply completes the
-// pending command carrying its tag. waiting says what the client was
-// waiting for, for the error when the connection ends.
-func (c *client) readResponse(waiting string) (response, error) {
+// pending command carrying its tag. waiting+waitTag says what the client
+// was waiting for, for the error when the connection ends (made only then).
+func (c *client) readResponse(waiting, waitTag string) (response, error) {
 	line, err := c.w.ReadLine()
 	if err != nil {
-		return response{}, c.readFailed(err, waiting)
+		return response{}, c.readFailed(err, waiting+waitTag)
 	}
 	switch {
 	case strings.HasPrefix(line, "* "):
@@ -38,7 +38,7 @@ func (c *client) readResponse(waiting string) (response, error) {
 		if r.status == "BYE" {
 			c.bye = line
 		}
-		return r, c.readLiterals(line, waiting)
+		return r, c.readLiterals(line, waiting, waitTag)
 	case line == "+" || strings.HasPrefix(line, "+ "):
 		return response{kind: continuation, line: line}, nil
 	}
@@ -61,7 +61,7 @@ func (c *client) readResponse(waiting string) (response, error) {
 
 // readLiterals reads the literals announced at the end of an untagged line
 // and the rest of the line after each, by byte count.
-func (c *client) readLiterals(line, waiting string) error {
+func (c *client) readLiterals(line, waiting, waitTag string) error {
 	for {
 		size, ok, err := serverLiteral(line)
 		if err != nil || !ok {
