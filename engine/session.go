@@ -380,6 +380,12 @@ func (r *labRun) session(ctx context.Context, b *lab.Block) *SessionResult {
 		return fail(err)
 	}
 	d := net.Dialer{Timeout: timeout}
+	if ep.embedded {
+		// A session with the lab's own servers, in this process, lasts
+		// milliseconds: TCP keepalive (four setsockopt calls a
+		// connection) could never fire.
+		d.KeepAlive = -1
+	}
 	conn, err := d.DialContext(blockCtx, "tcp", ep.dial)
 	if err != nil {
 		res.Events = []protocols.Event{{Kind: protocols.Note, Text: fmt.Sprintf("could not connect to %s (%s, port %d)", ep.shownHost, b.Proto, ep.shownPort)}}

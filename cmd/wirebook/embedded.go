@@ -42,7 +42,7 @@ func (p *embeddedProvider) Start(setup engine.Setup) (engine.EmbeddedSet, error)
 		return nil, err
 	}
 	// A lab's servers listen as its blocks first ask for them.
-	cfg := labserver.Config{TLS: b, OnDemand: true}
+	cfg := labserver.Config{TLS: b, OnDemand: true, NoKeepAlive: true}
 	if setup.WebRoot != "" {
 		cfg.WebRoot = os.DirFS(setup.WebRoot)
 	}

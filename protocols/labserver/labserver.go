@@ -5,6 +5,7 @@
 package labserver
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -63,6 +64,10 @@ type Config struct {
 	// nine, and a listener costs some ten system calls to open and close.
 	// A service nobody asked for never listens.
 	OnDemand bool
+	// NoKeepAlive accepts connections without TCP keepalive: a lab run's
+	// sessions last milliseconds, and keepalive costs four system calls a
+	// connection. `wirebook servers`, whose clients may idle, keeps it.
+	NoKeepAlive bool
 }
 
 // ListenError says that a service could not get its port.
@@ -124,6 +129,7 @@ type Set struct {
 
 	mu        sync.Mutex
 	addr      string             // host the services listen on
+	listen    net.ListenConfig   // how they listen
 	ports     map[string]int     // cfg.Ports
 	tlsCfg    *tls.Config        // the implicit-TLS services'
 	waiting   map[string]planned // OnDemand services not yet listening
@@ -242,6 +248,9 @@ func (s *Set) startAll(cfg Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addr, s.ports, s.tlsCfg = cfg.Addr, cfg.Ports, tlsCfg
+	if cfg.NoKeepAlive {
+		s.listen.KeepAlive = -1
+	}
 	if cfg.OnDemand {
 		s.waiting = map[string]planned{}
 		for _, p := range plan {
@@ -261,7 +270,7 @@ func (s *Set) startAll(cfg Config) error {
 // held.
 func (s *Set) listenLocked(p planned) error {
 	addr := net.JoinHostPort(s.addr, strconv.Itoa(s.ports[p.service]))
-	l, err := net.Listen("tcp", addr)
+	l, err := s.listen.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		var se *os.SyscallError
 		if errors.As(err, &se) {
