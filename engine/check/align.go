@@ -110,13 +110,7 @@ func CompareStopped(b *lab.Block, events []protocols.Event, masks []Mask, captur
 // Escape writes a server line the way a lab file holds it: control
 // characters other than tab as \xNN.
 func Escape(s string) string {
-	first := -1
-	for i := 0; i < len(s); i++ {
-		if needsEscape(s[i]) {
-			first = i
-			break
-		}
-	}
+	first := firstToEscape(s)
 	if first < 0 {
 		return s // the common case: nothing to escape, nothing to copy
 	}
@@ -135,6 +129,35 @@ func Escape(s string) string {
 }
 
 func needsEscape(ch byte) bool { return (ch < 0x20 && ch != '\t') || ch == 0x7f }
+
+// firstToEscape is the index of the first byte of s that needsEscape, -1
+// if none. Eight bytes at a time: a word none of whose bytes is below 0x20
+// or is 0x7f is skipped whole (a tab only sends its word to the byte loop).
+func firstToEscape(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ (0x7f * ones)
+		// Nonzero when some byte is below 0x20 or is 0x7f (and maybe, past
+		// such a byte, for others: the bytes are then looked at one by one).
+		if ((x-0x20*ones)&^x|(del-ones)&^del)&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if needsEscape(s[j]) {
+				return j
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			return i
+		}
+	}
+	return -1
+}
 
 func (c *Comparison) matches(i, j int, masks []Mask) (bool, map[string]string) {
 	e, a := c.exp[i], c.Events[j]

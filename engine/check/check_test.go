@@ -274,3 +274,24 @@ func hasPatterns(b *lab.Block) bool {
 	}
 	return false
 }
+
+func TestFirstToEscapeFindsTheFirstByte(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for _, c := range []byte{0, 1, '\t', '\n', '\r', 0x1f, ' ', 'a', 0x7e, 0x7f, 0x80, 0xa0, 0xff} {
+			for at := 0; at < n; at++ {
+				b := []byte(strings.Repeat("x\xc3\xa9\t~", 10)[:n])
+				b[at] = c
+				want := -1
+				for i := range b {
+					if needsEscape(b[i]) {
+						want = i
+						break
+					}
+				}
+				if got := firstToEscape(string(b)); got != want {
+					t.Fatalf("firstToEscape(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}

@@ -162,9 +162,15 @@ func (r *Redactor) Redact(s string) string {
 	return s
 }
 
-func isBase64Char(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
-}
+func isBase64Char(c byte) bool { return base64Chars[c] }
+
+// base64Chars marks the characters of either base64 alphabet, and '='.
+var base64Chars = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+	}
+	return t
+}()
 
 // maskBase64Tokens replaces every run of base64 characters that decodes,
 // from any of its four character offsets and in either alphabet, to bytes
