@@ -483,10 +483,13 @@ type lineIndex struct {
 
 func newLineIndex(src []byte) lineIndex {
 	starts := make([]int, 1, bytes.Count(src, []byte("\n"))+1)
-	for i, c := range src {
-		if c == '\n' {
-			starts = append(starts, i+1)
+	for off := 0; ; {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			break
 		}
+		off += i + 1
+		starts = append(starts, off)
 	}
 	return lineIndex{src: src, starts: starts}
 }
