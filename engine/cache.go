@@ -93,7 +93,7 @@ func hashStrings(parts ...string) string {
 // compared again on every build.
 func blockHash(b *lab.Block) string {
 	parts := make([]string, 1, 1+2*(len(b.Code)+len(b.Lines)))
-	parts[0] = b.InfoText
+	parts[0] = hashedInfo(b.InfoText)
 	for _, lines := range [][]lab.Line{b.Code, b.Lines} {
 		for _, ln := range lines {
 			if ln.Kind == lab.Client || ln.Kind == lab.Pipelined {
@@ -102,6 +102,29 @@ func blockHash(b *lab.Block) string {
 		}
 	}
 	return hashStrings(parts...)
+}
+
+// displayOnly are the fence attributes that change how a block is shown,
+// never what it sends or what the server says.
+var displayOnly = map[string]bool{"open": true}
+
+// hashedInfo is a fence's info string as far as it can change a session:
+// without its display-only attributes, so that unfolding a block on its
+// page keeps its cached transcript and its environments' recorded ones.
+// An info string without them is hashed as it always was.
+func hashedInfo(info string) string {
+	fields := strings.Fields(info)
+	kept := make([]string, 0, len(fields))
+	for i, f := range fields {
+		if k, _, _ := strings.Cut(f, "="); i > 0 && displayOnly[k] {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	if len(kept) == len(fields) {
+		return info
+	}
+	return strings.Join(kept, " ")
 }
 
 func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {

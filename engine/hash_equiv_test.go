@@ -38,3 +38,25 @@ func TestHashesAreTheCachedOnes(t *testing.T) {
 		t.Errorf("blockHash = %s, want %s", got, want)
 	}
 }
+
+// Display-only fence attributes (open) do not change a block's hash, so
+// unfolding a block keeps its cache entry and its recorded transcripts;
+// every other attribute does.
+func TestBlockHashIgnoresDisplayOnlyAttributes(t *testing.T) {
+	lines := []lab.Line{{Kind: lab.Client, Text: "RETR 1"}}
+	hash := func(info string) string { return blockHash(&lab.Block{InfoText: info, Lines: lines}) }
+	plain := hash("pop3")
+	for _, info := range []string{"pop3 open", "pop3 open=true", "pop3  open ", "pop3 open=false"} {
+		if got := hash(info); got != plain {
+			t.Errorf("hash(%q) = %s, want %s as for \"pop3\"", info, got, plain)
+		}
+	}
+	if hash("pop3 server=other open") != hash("pop3 server=other") {
+		t.Error("open changes the hash of a block with other attributes")
+	}
+	for _, info := range []string{"pop3 server=other", "pop3 tls=starttls", "pop3 timeout=5s", "pop3 expect=-ERR", "smtp", "open"} {
+		if hash(info) == plain {
+			t.Errorf("hash(%q) is the hash of \"pop3\": the attribute is ignored", info)
+		}
+	}
+}
