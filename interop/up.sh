@@ -256,6 +256,12 @@ virtual_transport = lmtp:unix:$WBI/sock/lmtp
 # embedded servers, and transcripts stay reproducible.
 lmtp_destination_concurrency_limit = 1
 virtual_destination_concurrency_limit = 1
+# Queue order is not send order by itself: two messages that wait in the
+# incoming queue together are taken in directory order. A pause at DATA
+# gives the queue manager time to take the session's previous message
+# first (seen: lab 03's two messages delivered the other way round, once in
+# a dozen runs, after the client got faster).
+smtpd_data_restrictions = sleep 1
 local_transport = error:this lab delivers only to $MAIL_DOMAIN
 default_transport = error:this lab delivers only to $MAIL_DOMAIN
 relay_transport = error:this lab delivers only to $MAIL_DOMAIN
