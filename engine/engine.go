@@ -367,7 +367,7 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 	}
 	if e.opts.Offline {
 		for _, b := range l.Blocks {
-			s := &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]}
+			s := &SessionResult{Block: b, Events: WrittenEvents(b), Status: StatusOffline, Server: b.Attrs["server"]}
 			if res.env != nil {
 				s.When = res.env.captured(b.Index)
 			}
@@ -438,7 +438,7 @@ func (e *Engine) runValid(ctx context.Context, res *LabResult) {
 		}
 		var s *SessionResult
 		if e.opts.NoExec && b.Exec != "" {
-			s = &SessionResult{Block: b, Events: writtenEvents(b), Status: StatusOffline, Reason: "not run (--no-exec)"}
+			s = &SessionResult{Block: b, Events: WrittenEvents(b), Status: StatusOffline, Reason: "not run (--no-exec)"}
 		} else {
 			s = run.session(ctx, b)
 			run.verify(s)
@@ -552,9 +552,9 @@ func clientLines(b *lab.Block, events []protocols.Event) []protocols.Event {
 	return out
 }
 
-// writtenEvents turns a block's written lines into a transcript, for
-// offline builds.
-func writtenEvents(b *lab.Block) []protocols.Event {
+// WrittenEvents turns a block's written lines into a transcript: what an
+// offline build shows.
+func WrittenEvents(b *lab.Block) []protocols.Event {
 	var out []protocols.Event
 	for _, ln := range b.Lines {
 		switch ln.Kind {

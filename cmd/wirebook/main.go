@@ -73,7 +73,7 @@ func commands() []command {
 
 func main() {
 	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, environ: os.Environ}
-	stop := startProfiles(os.Getenv("WIREBOOK_CPUPROFILE"), os.Getenv("WIREBOOK_MEMPROFILE"), os.Stderr)
+	stop := startProfiles(os.Getenv, os.Stderr)
 	status := run(os.Args[1:], env)
 	stop()
 	os.Exit(status)

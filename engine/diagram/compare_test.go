@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wirebook/wirebook/engine"
 	"github.com/wirebook/wirebook/engine/lab"
 	"github.com/wirebook/wirebook/internal/coursegen"
 	"github.com/wirebook/wirebook/protocols"
@@ -99,7 +100,7 @@ func corpus(t testing.TB) []corpusEntry {
 			t.Fatalf("%s: %v", path, err)
 		}
 		for _, b := range l.Blocks {
-			out = append(out, corpusEntry{path + "#" + strconv.Itoa(b.Index), b.Proto, blockEvents(b)})
+			out = append(out, corpusEntry{path + "#" + strconv.Itoa(b.Index), b.Proto, engine.WrittenEvents(b)})
 		}
 	}
 	golden, _ := filepath.Glob("../highlight/testdata/golden/*.txt")
@@ -120,22 +121,6 @@ func corpus(t testing.TB) []corpusEntry {
 	}
 	for _, tc := range benchTranscripts() {
 		out = append(out, corpusEntry{tc.name, tc.proto, tc.events})
-	}
-	return out
-}
-
-// blockEvents are a block's events as an offline build has them.
-func blockEvents(b *lab.Block) []protocols.Event {
-	var out []protocols.Event
-	for _, ln := range b.Lines {
-		switch ln.Kind {
-		case lab.Client, lab.Pipelined:
-			out = append(out, protocols.Event{Kind: protocols.Client, Text: ln.Text, Source: ln.Num, Pipelined: ln.Kind == lab.Pipelined})
-		case lab.Server:
-			out = append(out, protocols.Event{Kind: protocols.Server, Text: ln.Text})
-		case lab.Note:
-			out = append(out, protocols.Event{Kind: protocols.Note, Text: ln.Text})
-		}
 	}
 	return out
 }

@@ -219,7 +219,7 @@ func LoadFront(path string) (*Lab, error) {
 }
 
 // parseFront is the part of Parse before the Markdown: the text check and
-// the front matter. text is false when src is not text, and errs then
+// the front matter. isText is false when src is not text, and errs then
 // says why.
 func parseFront(path string, src []byte) (l *Lab, errs ErrorList, isText bool) {
 	l = &Lab{Path: path, Source: src}

@@ -137,11 +137,18 @@ func (w *SiteWriter) loadOldWords() map[string]string {
 	return old
 }
 
+// wordsAsLastBuild reports whether this build's words are the last
+// build's: no page was rendered, and every kept page's words were found.
+// The caller holds w.mu.
+func (w *SiteWriter) wordsAsLastBuild() bool {
+	return w.rendered == 0 && w.oldWords != nil && len(w.words) == len(w.oldWords())
+}
+
 // saveWords keeps this build's words for the next. When no page was
 // rendered and every page's words came from the file, it is left alone.
 func (w *SiteWriter) saveWords() {
 	w.mu.Lock()
-	if w.rendered == 0 && w.oldWords != nil && len(w.words) == len(w.oldWords()) {
+	if w.wordsAsLastBuild() {
 		w.mu.Unlock()
 		return
 	}

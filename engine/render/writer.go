@@ -185,7 +185,7 @@ func (w *SiteWriter) Finish(summaries []site.LabSummary) error {
 	if c.PageCache != "" {
 		key := w.siteKey(summaries)
 		w.mu.Lock()
-		same := w.oldKeys[siteKeyName] == key && w.rendered == 0 && len(w.words) == len(w.oldWords())
+		same := w.oldKeys[siteKeyName] == key && w.wordsAsLastBuild()
 		w.keys[siteKeyName] = key
 		w.mu.Unlock()
 		if same && exist(filepath.Join(w.out, "index.html"), filepath.Join(w.out, "assets", "course.js"), filepath.Join(w.out, "assets", "search.js")) {

@@ -125,22 +125,21 @@ func writeIfChanged(path string, data []byte, perm fs.FileMode, sync bool) error
 	case errors.Is(err, fs.ErrNotExist):
 		return writeTarget(path, path, data, perm, sync)
 	case err == nil && st.Mode().IsRegular():
-		if st.Size() == int64(len(data)) {
-			if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-				return nil
-			}
+		if holds(path, st, data) {
+			return nil
 		}
 		return writeTarget(path, path, data, perm, sync)
 	}
-	if same(path, data) {
-		return nil
+	if st, err := os.Stat(path); err == nil && holds(path, st, data) {
+		return nil // a link to a file that holds data
 	}
 	return write(path, data, perm, sync)
 }
 
-func same(path string, data []byte) bool {
-	st, err := os.Stat(path)
-	if err != nil || st.Size() != int64(len(data)) {
+// holds reports whether the file at path, whose FileInfo is st, holds
+// data: read only when the sizes agree.
+func holds(path string, st fs.FileInfo, data []byte) bool {
+	if st.Size() != int64(len(data)) {
 		return false
 	}
 	old, err := os.ReadFile(path)
