@@ -113,6 +113,9 @@ var displayOnly = map[string]bool{"open": true}
 // page keeps its cached transcript and its environments' recorded ones.
 // An info string without them is hashed as it always was.
 func hashedInfo(info string) string {
+	if !hasDisplayOnly(info) {
+		return info // nearly every block: no split, no copy
+	}
 	fields := strings.Fields(info)
 	kept := make([]string, 0, len(fields))
 	for i, f := range fields {
@@ -125,6 +128,15 @@ func hashedInfo(info string) string {
 		return info
 	}
 	return strings.Join(kept, " ")
+}
+
+func hasDisplayOnly(info string) bool {
+	for k := range displayOnly {
+		if strings.Contains(info, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) labKeys(l *lab.Lab) ([]blockKeys, error) {
